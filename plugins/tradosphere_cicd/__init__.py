@@ -1,0 +1,1 @@
+"""TradoSphere CI/CD: the guide's pipeline as Airflow DAGs of Docker jobs."""

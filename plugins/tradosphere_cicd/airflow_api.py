@@ -1,0 +1,108 @@
+"""A small client of Airflow's REST API (v2): trigger a DAG run and watch its tasks."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+TERMINAL_RUN_STATES = {"success", "failed"}
+TERMINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
+
+
+class AirflowApiError(RuntimeError):
+    """Airflow answered with an error, or not at all."""
+
+
+@dataclass
+class TaskState:
+    task_id: str
+    map_index: int
+    state: str | None
+    duration: float | None
+
+    @property
+    def label(self) -> str:
+        return self.task_id if self.map_index < 0 else f"{self.task_id}[{self.map_index}]"
+
+
+class AirflowApi:
+    def __init__(self, base_url: str, username: str, password: str, timeout: float = 30) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.session = requests.Session()
+        self._login(username, password)
+
+    def _login(self, username: str, password: str) -> None:
+        try:
+            answer = self.session.post(
+                f"{self.base_url}/auth/token", json={"username": username, "password": password}, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            raise AirflowApiError(f"Airflow at {self.base_url} does not answer: {error}") from None
+        if answer.status_code not in (200, 201):
+            raise AirflowApiError(f"login to {self.base_url} as {username!r} failed: HTTP {answer.status_code}")
+        self.session.headers["Authorization"] = f"Bearer {answer.json()['access_token']}"
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            answer = self.session.request(method, f"{self.base_url}/api/v2{path}", timeout=self.timeout, **kwargs)
+        except requests.RequestException as error:
+            raise AirflowApiError(f"{method} {path}: Airflow does not answer: {error}") from None
+        if answer.status_code >= 400:
+            raise AirflowApiError(f"{method} {path}: HTTP {answer.status_code}: {answer.text[:500]}")
+        return answer.json() if answer.content else None
+
+    def wait_for_dag(self, dag_id: str, timeout: float = 180) -> None:
+        """Wait until the DAG is parsed and registered; fail early on an import error of its file."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                self._call("GET", f"/dags/{dag_id}")
+                return
+            except AirflowApiError:
+                errors = self._call("GET", "/importErrors").get("import_errors", [])
+                for error in errors:
+                    if dag_id in error.get("filename", ""):
+                        raise AirflowApiError(f"{error['filename']} does not import:\n{error['stack_trace']}") from None
+                time.sleep(2)
+        raise AirflowApiError(f"DAG {dag_id!r} did not appear within {timeout:.0f} s: check the dag-processor log")
+
+    def trigger(self, dag_id: str, conf: dict[str, Any], note: str | None = None) -> str:
+        self._call("PATCH", f"/dags/{dag_id}", json={"is_paused": False})
+        body: dict[str, Any] = {"logical_date": None, "conf": conf}
+        if note:
+            body["note"] = note
+        return self._call("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"]
+
+    def run_state(self, dag_id: str, run_id: str) -> str:
+        return self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+
+    def task_states(self, dag_id: str, run_id: str) -> list[TaskState]:
+        answer = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 200})
+        return [
+            TaskState(item["task_id"], item.get("map_index", -1), item.get("state"), item.get("duration"))
+            for item in answer["task_instances"]
+        ]
+
+    def task_log(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1, try_number: int = 1) -> str:
+        answer = self._call(
+            "GET",
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/logs/{try_number}",
+            params={"map_index": map_index},
+            headers={"Accept": "application/json"},
+        )
+        content = answer.get("content", [])
+        if isinstance(content, list):
+            return "\n".join(str(item.get("event", item)) if isinstance(item, dict) else str(item) for item in content)
+        return str(content)
+
+    def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
+        answer = self._call(
+            "GET",
+            f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
+            params={"map_index": map_index, "deserialize": True},
+        )
+        return answer.get("value")

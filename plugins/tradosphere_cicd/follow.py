@@ -1,0 +1,82 @@
+"""Trigger a DAG run and follow it to the end, printing each stage's state and duration.
+
+Usage: python -m tradosphere_cicd.follow DAG_ID [--branch B] [--commit SHA] [--timeout SECONDS]
+
+Airflow's address and login come from AIRFLOW__API__BASE_URL and the simple auth
+manager's generated password file, as bin/tradosphere sets them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from tradosphere_cicd.airflow_api import TERMINAL_RUN_STATES, AirflowApi, AirflowApiError
+
+POLL_SECONDS = 2
+
+
+def login_from_environment() -> tuple[str, str, str]:
+    base_url = os.environ.get("AIRFLOW__API__BASE_URL", "http://localhost:8080")
+    users = os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
+    username = users.split(",")[0].split(":")[0]
+    passwords_file = Path(
+        os.environ.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE")
+        or Path(os.environ.get("AIRFLOW_HOME", "~/airflow")).expanduser()
+        / "simple_auth_manager_passwords.json.generated"
+    )
+    try:
+        password = json.loads(passwords_file.read_text())[username]
+    except (OSError, KeyError, json.JSONDecodeError) as error:
+        raise AirflowApiError(f"no password for {username!r} in {passwords_file}: {error}") from None
+    return base_url, username, password
+
+
+def follow(api: AirflowApi, dag_id: str, run_id: str, timeout: float, out=sys.stdout) -> str:
+    """Print every task's state change until the run ends; return the run's final state."""
+    started = time.monotonic()
+    seen: dict[str, str | None] = {}
+    while True:
+        for task in sorted(api.task_states(dag_id, run_id), key=lambda t: (t.task_id, t.map_index)):
+            if seen.get(task.label) != task.state and task.state:
+                seen[task.label] = task.state
+                duration = f"{task.duration:6.1f} s" if task.duration is not None and task.state != "running" else ""
+                print(f"[{time.monotonic() - started:6.0f} s] {task.label:40} {task.state:16} {duration}", file=out)
+                out.flush()
+        state = api.run_state(dag_id, run_id)
+        if state in TERMINAL_RUN_STATES:
+            return state
+        if time.monotonic() - started > timeout:
+            raise AirflowApiError(f"run {run_id} of {dag_id} still {state} after {timeout:.0f} s")
+        time.sleep(POLL_SECONDS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="follow", description=__doc__.splitlines()[0])
+    parser.add_argument("dag_id")
+    parser.add_argument("--branch", default="main")
+    parser.add_argument("--commit", default="")
+    parser.add_argument("--timeout", type=float, default=3600)
+    args = parser.parse_args(argv)
+
+    try:
+        base_url, username, password = login_from_environment()
+        api = AirflowApi(base_url, username, password)
+        api.wait_for_dag(args.dag_id)
+        run_id = api.trigger(args.dag_id, {"branch": args.branch, "commit": args.commit})
+        print(f"Triggered {args.dag_id} run {run_id} on branch {args.branch}", file=sys.stdout)
+        print(f"Watch it: {base_url}/dags/{args.dag_id}/runs/{run_id}", file=sys.stdout)
+        state = follow(api, args.dag_id, run_id, args.timeout)
+    except AirflowApiError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Run {run_id}: {state}")
+    return 0 if state == "success" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

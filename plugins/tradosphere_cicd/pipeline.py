@@ -1,0 +1,289 @@
+"""The pipeline file (include/pipeline.yaml): its model, validation and loading."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_PIPELINE_FILE = PROJECT_ROOT / "include" / "pipeline.yaml"
+
+MEMORY_PATTERN = r"^[1-9][0-9]*[kmg]$"
+NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+
+
+class PipelineError(ValueError):
+    """The pipeline file is missing, not YAML, or does not describe a valid pipeline."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Step(_Strict):
+    name: str = Field(min_length=1)
+    run: str = Field(min_length=1)
+
+
+class BranchRule(_Strict):
+    """The guide's branch filters: `only` these branches, or all but those matching `ignore`."""
+
+    only: list[str] | None = None
+    ignore: list[str] | None = None
+
+    @field_validator("only", "ignore")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str] | None) -> list[str] | None:
+        for pattern in patterns or []:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {error}") from None
+        return patterns
+
+    def allows(self, branch: str) -> bool:
+        if self.only is not None and not any(_matches(rule, branch) for rule in self.only):
+            return False
+        return not any(_matches(rule, branch) for rule in self.ignore or [])
+
+    def describe(self) -> str:
+        if self.only is not None:
+            return "runs only on " + ", ".join(self.only)
+        return "does not run on branches matching " + ", ".join(self.ignore or [])
+
+
+def _matches(rule: str, branch: str) -> bool:
+    """A rule is a branch name, or a regular expression when written as one (the guide's /^dependabot.*/)."""
+    if rule == branch:
+        return True
+    return re.fullmatch(rule, branch) is not None
+
+
+class Service(_Strict):
+    image: str
+    memory: str = Field(default="512m", pattern=MEMORY_PATTERN)
+    environment: dict[str, str] = {}
+    secret_environment: dict[str, str] = {}
+    ready: list[str] = Field(min_length=1)
+
+
+class Scanners(_Strict):
+    class NpmAudit(_Strict):
+        audit_level: Literal["low", "moderate", "high", "critical"] = "moderate"
+
+    class Snyk(_Strict):
+        connection: str = "snyk"
+        severity_threshold: Literal["low", "medium", "high", "critical"] = "high"
+
+    class DependencyCheck(_Strict):
+        image: str | None = None
+
+    npm_audit: NpmAudit = NpmAudit()
+    snyk: Snyk = Snyk()
+    dependency_check: DependencyCheck = DependencyCheck()
+
+
+class ImageBuild(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._/-]*$")
+    dockerfile: str
+
+
+class Job(_Strict):
+    requires: list[str] = []
+    image: str | None = None
+    memory: str | None = Field(default=None, pattern=MEMORY_PATTERN)
+    network: Literal["none", "bridge", "host"] | None = None
+    branches: BranchRule | None = None
+    budget_minutes: float | None = Field(default=None, gt=0)
+    services: list[str] = []
+    environment: dict[str, str] = {}
+    secret_environment: dict[str, str] = {}
+    steps: list[Step] = []
+    test_results: list[str] = []
+    artifacts: list[str] = []
+    shards: int | None = Field(default=None, ge=1, le=16)
+    scanners: Scanners | None = None
+    images: list[ImageBuild] = []
+    registry_connection: str | None = None
+
+    @model_validator(mode="after")
+    def _has_work(self) -> Job:
+        if not (self.steps or self.scanners or self.images):
+            raise ValueError("a job needs `steps` (or `scanners` for a security scan, `images` for an image build)")
+        return self
+
+    def allows_branch(self, branch: str) -> bool:
+        return self.branches is None or self.branches.allows(branch)
+
+
+class Repository(_Strict):
+    url: str = Field(min_length=1)
+    default_branch: str = "main"
+    lockfile: str = "pnpm-lock.yaml"
+
+
+class Defaults(_Strict):
+    image: str = "node"
+    memory: str = Field(default="2g", pattern=MEMORY_PATTERN)
+    network: Literal["none", "bridge", "host"] = "none"
+
+
+class Cache(_Strict):
+    volume: str = Field(pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+    key_prefix: str = Field(pattern=r"^[a-zA-Z0-9_.-]+$")
+
+
+class Checkout(_Strict):
+    image: str = "node"
+
+
+class Install(_Strict):
+    image: str = "node"
+    memory: str = Field(default="2g", pattern=MEMORY_PATTERN)
+    network: Literal["none", "bridge", "host"] = "bridge"
+    steps: list[Step] = Field(min_length=1)
+
+
+class Budgets(_Strict):
+    pipeline_minutes: float = Field(default=15, gt=0)
+
+
+class Channels(_Strict):
+    ci_failures: str = "#ci-failures"
+    deployments: str = "#deployments"
+    security_alerts: str = "#security-alerts"
+
+
+class Pipeline(_Strict):
+    repository: Repository
+    images: dict[str, str] = Field(min_length=1)
+    defaults: Defaults = Defaults()
+    cache: Cache
+    checkout: Checkout = Checkout()
+    install: Install
+    services: dict[str, Service] = {}
+    jobs: dict[str, Job] = Field(min_length=1)
+    budgets: Budgets = Budgets()
+    channels: Channels = Channels()
+
+    @field_validator("jobs", "services", "images")
+    @classmethod
+    def _names_are_identifiers(cls, named: dict[str, object]) -> dict[str, object]:
+        for name in named:
+            if not re.match(NAME_PATTERN, name):
+                raise ValueError(
+                    f"{name!r} is not a valid name: use lower case letters, digits and _ (it becomes a task id)"
+                )
+        return named
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Pipeline:
+        _check_image(self.images, self.defaults.image, "defaults.image")
+        _check_image(self.images, self.checkout.image, "checkout.image")
+        _check_image(self.images, self.install.image, "install.image")
+        for name, definition in self.services.items():
+            _check_image(self.images, definition.image, f"services.{name}.image")
+        for name, job in self.jobs.items():
+            if job.image is not None:
+                _check_image(self.images, job.image, f"jobs.{name}.image")
+            for required in job.requires:
+                if required not in self.jobs:
+                    raise ValueError(f"jobs.{name}.requires: unknown job {required!r} (jobs: {', '.join(self.jobs)})")
+            for service in job.services:
+                if service not in self.services:
+                    known = ", ".join(self.services) or "none defined"
+                    raise ValueError(f"jobs.{name}.services: unknown service {service!r} (services: {known})")
+        cycle = _find_cycle({name: job.requires for name, job in self.jobs.items()})
+        if cycle:
+            raise ValueError("jobs: the requires form a cycle: " + " -> ".join(cycle))
+        return self
+
+    def image(self, name: str | None) -> str:
+        return self.images[name or self.defaults.image]
+
+    def job(self, name: str) -> Job:
+        try:
+            return self.jobs[name]
+        except KeyError:
+            raise PipelineError(f"the pipeline has no job {name!r} (jobs: {', '.join(self.jobs)})") from None
+
+    def repository_url(self) -> str:
+        """The repository to build: TRADOSPHERE_REPOSITORY, else the file's url (relative to the project root)."""
+        url = os.environ.get("TRADOSPHERE_REPOSITORY") or self.repository.url
+        if "://" in url or url.startswith("git@") or os.path.isabs(url):
+            return url
+        return str(PROJECT_ROOT / url)
+
+
+def _check_image(images: dict[str, str], name: str, key: str) -> None:
+    if name not in images:
+        raise ValueError(f"{key}: unknown image {name!r} (images: {', '.join(images)})")
+
+
+def _find_cycle(graph: dict[str, list[str]]) -> list[str]:
+    """Return one cycle of the graph as a path that ends where it starts, or an empty list."""
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(node: str) -> list[str]:
+        if node in visiting:
+            return [*visiting[visiting.index(node) :], node]
+        if node in done:
+            return []
+        visiting.append(node)
+        for child in graph.get(node, []):
+            cycle = visit(child)
+            if cycle:
+                return cycle
+        visiting.pop()
+        done.add(node)
+        return []
+
+    for start in graph:
+        found = visit(start)
+        if found:
+            return found
+    return []
+
+
+def parse_pipeline(text: str, source: str = "<pipeline>") -> Pipeline:
+    """Parse and validate pipeline YAML; errors name the source, the key and the reason."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise PipelineError(f"{source}: not valid YAML: {error}") from None
+    if not isinstance(data, dict):
+        raise PipelineError(f"{source}: the top level must be a mapping of sections (repository, images, jobs, ...)")
+    try:
+        return Pipeline.model_validate(data)
+    except ValidationError as error:
+        raise PipelineError(f"{source}: " + "; ".join(_describe(error.errors()))) from None
+
+
+def _describe(errors: Iterable[ErrorDetails]) -> list[str]:
+    described = []
+    for error in errors:
+        key = ".".join(str(part) for part in error["loc"])
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        described.append(f"{key}: {message}" if key else message)
+    return described
+
+
+@functools.cache
+def load_pipeline(path: Path = DEFAULT_PIPELINE_FILE) -> Pipeline:
+    """Load and validate the pipeline file once per process."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise PipelineError(f"{path}: cannot read the pipeline file: {error.strerror}") from None
+    return parse_pipeline(text, source=str(path))

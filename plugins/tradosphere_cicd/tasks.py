@@ -1,0 +1,88 @@
+"""Python tasks of the pipeline: resolving the revision, service containers and run cleanup."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from airflow.sdk import task
+from airflow.sdk.exceptions import AirflowFailException
+
+from tradosphere_cicd import engine, revision, services, settings
+from tradosphere_cicd.operators import RESOLVE_TASK, run_resources
+from tradosphere_cicd.pipeline import load_pipeline
+
+log = logging.getLogger(__name__)
+
+
+@task(task_id=RESOLVE_TASK)
+def resolve_revision(**context: Any) -> dict[str, Any]:
+    """Check the branch and commit parameters, reach the Docker engine, and pin the commit to build."""
+    params = context["params"]
+    branch = str(params.get("branch") or "")
+    commit = str(params.get("commit") or "")
+    try:
+        revision.check_branch_name(branch)
+        revision.check_commit(commit)
+    except revision.RevisionError as error:
+        raise AirflowFailException(str(error)) from None
+
+    try:
+        engine.connect().close()
+    except engine.EngineUnreachableError as error:
+        raise AirflowFailException(str(error)) from None
+
+    pipeline = load_pipeline()
+    url = pipeline.repository_url()
+    try:
+        mirror = revision.update_mirror(url, settings.mirrors_root())
+        resolved = revision.resolve(mirror, branch, commit, pipeline.repository.lockfile)
+    except revision.RevisionError as error:
+        raise AirflowFailException(f"{error} (repository: {url})") from None
+
+    log.info(
+        "Building %s at %s (%s), lockfile checksum %s",
+        resolved.branch,
+        resolved.commit,
+        "branch head" if not commit else f"requested {commit}",
+        resolved.lockfile_checksum or "none: no lockfile at this commit",
+    )
+    return resolved.as_dict() | {"mirror": str(mirror), "repository": url}
+
+
+@task(task_id="start_services")
+def start_services(names: list[str], **context: Any) -> dict[str, Any]:
+    """Start the run's service containers on its own network and wait until they accept connections."""
+    client = engine.connect()
+    try:
+        return services.start_services(client, load_pipeline(), run_resources(context), names)
+    except services.ServiceNotReadyError as error:
+        raise AirflowFailException(str(error)) from None
+    finally:
+        client.close()
+
+
+@task(task_id="stop_services")
+def stop_services(names: list[str], **context: Any) -> list[str]:
+    """Remove the run's service containers and network, whatever the tests did."""
+    client = engine.connect()
+    try:
+        removed = services.stop_services(client, run_resources(context), names)
+    finally:
+        client.close()
+    log.info("Removed %s", ", ".join(removed) or "nothing: no service was running")
+    return removed
+
+
+@task(task_id="cleanup_run")
+def cleanup_run(**context: Any) -> list[str]:
+    """Remove every container, network and volume the run left on the engine; its artifacts stay."""
+    run = run_resources(context)
+    client = engine.connect()
+    try:
+        removed = engine.remove_run_resources(client, run)
+    finally:
+        client.close()
+    log.info("Run %s cleaned up: %s", run.key, ", ".join(removed) or "nothing left")
+    log.info("Artifacts of this run: %s", settings.artifacts_root() / run.dag_id)
+    return removed

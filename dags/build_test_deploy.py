@@ -1,7 +1,7 @@
 """
 ### build_test_deploy
 
-TradoSphere's main CI/CD workflow: checkout of a branch and commit, one install,
+TradoSphere's main CI/CD workflow on Airflow: checkout of a branch and commit, one install,
 lint and type checks, unit and integration tests (against real Postgres and
 Redis), a security scan, end-to-end tests in four shards, the frontend and
 backend builds, and the Docker images. Every step runs in a container; what it

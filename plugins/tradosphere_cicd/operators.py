@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.providers.docker.exceptions import DockerContainerFailedException
 from airflow.providers.docker.operators.docker import DockerOperator
@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 
 RESOLVE_TASK = "resolve_revision"
 TAIL_LINES = 30
+
+
+def skip(reason: str) -> NoReturn:
+    """Skip the task with a reason that shows in its log (Airflow itself logs only "Skipping task")."""
+    log.warning("Skipped: %s", reason)
+    raise AirflowSkipException(reason)
 
 
 def run_resources(context: Mapping[str, Any]) -> RunResources:
@@ -91,7 +97,7 @@ class JobOperator(DockerOperator):
         map_index = ti_map_index if self.shard is not None and ti_map_index is not None else -1
         if not self.spec.allows_branch(revision["branch"]):
             rule = self.spec.branches.describe() if self.spec.branches else ""
-            raise AirflowSkipException(f"{self.job_name} {rule}: skipped on branch {revision['branch']!r}")
+            skip(f"{self.task_id} {rule}: skipped on branch {revision['branch']!r}")
 
         artifacts_dir = run.artifacts_dir(self.task_id, map_index)
         artifacts_dir.mkdir(parents=True, exist_ok=True)
@@ -117,7 +123,7 @@ class JobOperator(DockerOperator):
             if tail:
                 log.error("Last %d lines of %s:\n%s", len(tail), self.container_name, "\n".join(tail))
             raise DockerContainerFailedException(
-                f"{self.job_name} failed: a step exited non-zero (see the log above). {summary.line()}",
+                f"{self.task_id} failed: a step exited non-zero (see the log above). {summary.line()}",
                 logs=error.logs,
             ) from None
         summary = self._summarize("passed", started, artifacts_dir)
@@ -176,7 +182,7 @@ class JobOperator(DockerOperator):
         folders = [artifacts_dir / path for path in self.spec.paths(self.spec.test_results, self.shard)]
         counts, _ = count_junit(folders)
         return JobSummary(
-            job=self.job_name if self.shard is None else f"{self.job_name}[{self.shard}/{self.spec.shards}]",
+            job=self.task_id if self.shard is None else f"{self.task_id}[{self.shard}/{self.spec.shards}]",
             outcome=outcome,
             duration_seconds=round(time.monotonic() - started, 1),
             passed=counts.passed,

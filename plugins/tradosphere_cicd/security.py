@@ -8,12 +8,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow.providers.docker.exceptions import DockerContainerFailedException
 from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException, AirflowSkipException
+from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
 
 from tradosphere_cicd.jobs import JobSpec
-from tradosphere_cicd.operators import JobOperator, run_resources
+from tradosphere_cicd.operators import JobOperator, run_resources, skip
 from tradosphere_cicd.pipeline import Step
 
 if TYPE_CHECKING:
@@ -35,6 +34,7 @@ UNREACHABLE_MARKERS = (
     "responded with 5",
 )
 AUDIT_REPORT = "security/npm-audit.json"
+AUDIT_EXIT_CODE = "security/npm-audit.exit-code"
 
 
 @dataclass
@@ -94,20 +94,21 @@ class NpmAuditOperator(JobOperator):
         super().__init__(job_name="security_scan", **kwargs)
         self.audit_level = audit_level
         self.registry = registry
-        report = f"mkdir -p security && pnpm audit --audit-level={audit_level} --json > {AUDIT_REPORT}"
+        # The step records pnpm audit's exit code instead of failing on it: the outcome is
+        # decided here, from the report, so "could not ask" never reads as "vulnerable" or "clean".
+        report = (
+            f"mkdir -p security; status=0; pnpm audit --audit-level={audit_level} --json > {AUDIT_REPORT} "
+            f"|| status=$?; echo $status > {AUDIT_EXIT_CODE}"
+        )
         self.spec = _with_steps(self.spec, [Step(name="pnpm audit", run=report)], artifacts=["security"])
 
     def execute(self, context: Context) -> Any:
         if self.registry:
             self.spec.environment["npm_config_registry"] = self.registry
-        exit_code = 0
-        try:
-            summary = super().execute(context)
-        except DockerContainerFailedException:
-            exit_code = 1
-            summary = {}
-        report_path = _artifacts(context, self) / AUDIT_REPORT
-        report = report_path.read_text(errors="replace") if report_path.exists() else ""
+        summary = super().execute(context)
+        folder = _artifacts(context, self)
+        report = _read(folder / AUDIT_REPORT)
+        exit_code = int(_read(folder / AUDIT_EXIT_CODE) or 1)
         result = classify_audit(exit_code, report, self.audit_level)
         outcome = {**summary, "outcome": result.outcome, "counts": result.counts, "top_packages": result.top_packages}
         context["ti"].xcom_push(key="audit", value=outcome)
@@ -120,7 +121,7 @@ class NpmAuditOperator(JobOperator):
                 f"top packages: {', '.join(result.top_packages) or 'unknown'}"
             )
         if result.outcome == "unreachable":
-            raise AirflowSkipException(
+            skip(
                 "pnpm audit could not reach its advisory source, so nothing was checked (NOT a clean scan): "
                 f"{result.reason}"
             )
@@ -140,7 +141,7 @@ class SnykOperator(JobOperator):
     def execute(self, context: Context) -> Any:
         token = _connection_password(self.connection)
         if not token:
-            raise AirflowSkipException(
+            skip(
                 f"Snyk is not configured: add an Airflow connection {self.connection!r} "
                 "with the Snyk token as its password"
             )
@@ -170,7 +171,7 @@ class DependencyCheckOperator(JobOperator):
 
     def execute(self, context: Context) -> Any:
         if not self.scanner_image:
-            raise AirflowSkipException(
+            skip(
                 "OWASP dependency-check is not configured: name its image in include/pipeline.yaml "
                 "at jobs.security_scan.scanners.dependency_check.image"
             )
@@ -189,6 +190,10 @@ def _with_steps(spec: JobSpec, steps: list[Step], artifacts: list[str]) -> JobSp
 
 def _artifacts(context: Context, operator: JobOperator) -> Path:
     return run_resources(context).artifacts_dir(operator.task_id)
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace").strip() if path.exists() else ""
 
 
 def _connection_password(conn_id: str) -> str | None:

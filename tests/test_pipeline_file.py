@@ -1,0 +1,137 @@
+"""The pipeline file: the shipped one is valid, and broken ones are rejected with file, key and reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, PipelineError, load_pipeline, parse_pipeline
+
+GUIDE_JOBS = [
+    "lint_and_typecheck",
+    "test_unit",
+    "test_integration",
+    "security_scan",
+    "test_e2e",
+    "build_frontend",
+    "build_backend",
+    "build_docker_images",
+]
+
+
+def shipped() -> dict:
+    return yaml.safe_load(DEFAULT_PIPELINE_FILE.read_text())
+
+
+def with_change(path: str, value: object) -> str:
+    """The shipped pipeline with one key set (value None deletes it); path is dotted."""
+    data = shipped()
+    *parents, last = path.split(".")
+    node = data
+    for key in parents:
+        node = node[key]
+    if value is None:
+        del node[last]
+    else:
+        node[last] = value
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def test_shipped_pipeline_has_the_guides_jobs(pipeline):
+    assert list(pipeline.jobs) == GUIDE_JOBS
+    assert pipeline.jobs["test_e2e"].shards == 4
+    assert pipeline.jobs["test_integration"].services == ["postgres", "redis"]
+    assert pipeline.jobs["lint_and_typecheck"].branches.allows("main")
+    assert not pipeline.jobs["lint_and_typecheck"].branches.allows("dependabot/npm_and_yarn/next-14.2.1")
+    assert pipeline.jobs["build_docker_images"].branches.allows("develop")
+    assert not pipeline.jobs["build_docker_images"].branches.allows("feature/login")
+    assert pipeline.budgets.pipeline_minutes == 15
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("jobs: [", "broken.yaml: not valid YAML", id="not-yaml"),
+        pytest.param("- a\n- b\n", "broken.yaml: the top level must be a mapping", id="top-level-list"),
+        pytest.param(
+            with_change("jobs.test_unit.requires", ["lint"]),
+            "broken.yaml: jobs.test_unit.requires: unknown job 'lint'",
+            id="unknown-required-job",
+        ),
+        pytest.param(
+            with_change("jobs.test_unit.stepz", []),
+            "broken.yaml: jobs.test_unit.stepz: unknown key (check its spelling)",
+            id="misspelt-key",
+        ),
+        pytest.param(
+            with_change("jobs.test_e2e.image", "playwright"),
+            "broken.yaml: jobs.test_e2e.image: unknown image 'playwright' (images: node, e2e, postgres, redis)",
+            id="unknown-image",
+        ),
+        pytest.param(
+            with_change("jobs.test_integration.services", ["postgres", "mysql"]),
+            "broken.yaml: jobs.test_integration.services: unknown service 'mysql' (services: postgres, redis)",
+            id="unknown-service",
+        ),
+        pytest.param(
+            with_change("jobs.lint_and_typecheck.requires", ["build_docker_images"]),
+            "broken.yaml: jobs: the requires form a cycle: lint_and_typecheck -> build_docker_images -> "
+            "build_frontend -> test_e2e -> test_unit -> lint_and_typecheck",
+            id="cycle",
+        ),
+        pytest.param(
+            with_change("jobs.test_e2e.shards", 0),
+            "broken.yaml: jobs.test_e2e.shards: Input should be greater than or equal to 1",
+            id="zero-shards",
+        ),
+        pytest.param(
+            with_change("jobs.test_unit.memory", "lots"),
+            "broken.yaml: jobs.test_unit.memory: String should match pattern",
+            id="bad-memory",
+        ),
+        pytest.param(
+            with_change("jobs.lint_and_typecheck.branches", {"ignore": ["^dependabot/(.*"]}),
+            "broken.yaml: jobs.lint_and_typecheck.branches.ignore: '^dependabot/(.*' is not a valid regular expression",
+            id="bad-branch-pattern",
+        ),
+        pytest.param(
+            with_change("jobs.build_backend.steps", None),
+            "broken.yaml: jobs.build_backend: a job needs `steps`",
+            id="job-without-work",
+        ),
+        pytest.param(
+            with_change("repository", None),
+            "broken.yaml: repository: Field required",
+            id="no-repository",
+        ),
+        pytest.param(
+            with_change("jobs", {"Lint-Job": {"steps": [{"name": "a", "run": "b"}]}}),
+            "broken.yaml: jobs: 'Lint-Job' is not a valid name",
+            id="job-name-not-a-task-id",
+        ),
+        pytest.param(
+            with_change("jobs.security_scan.scanners.npm_audit.audit_level", "severe"),
+            "broken.yaml: jobs.security_scan.scanners.npm_audit.audit_level: Input should be 'low', 'moderate'",
+            id="bad-audit-level",
+        ),
+    ],
+)
+def test_broken_pipeline_is_rejected_with_file_key_and_reason(text, expected):
+    with pytest.raises(PipelineError) as raised:
+        parse_pipeline(text, source="broken.yaml")
+    assert str(raised.value).startswith(expected), str(raised.value)
+
+
+def test_missing_file_names_the_path(tmp_path: Path):
+    missing = tmp_path / "nowhere.yaml"
+    with pytest.raises(PipelineError, match=r"nowhere\.yaml: cannot read the pipeline file"):
+        load_pipeline(missing)
+
+
+def test_repository_url_is_taken_from_the_environment_first(pipeline, monkeypatch):
+    monkeypatch.delenv("TRADOSPHERE_REPOSITORY", raising=False)
+    assert pipeline.repository_url().endswith("/.state/repos/tradosphere.git")
+    monkeypatch.setenv("TRADOSPHERE_REPOSITORY", "/srv/git/tradosphere.git")
+    assert pipeline.repository_url() == "/srv/git/tradosphere.git"

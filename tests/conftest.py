@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, load_pipeline
+
+# Tests parse DAGs and run task code in-process: give them an Airflow home of their own.
+os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="tradosphere-tests-airflow-"))
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@tradosphere.invalid"]
 

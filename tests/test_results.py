@@ -13,7 +13,9 @@ JEST = """<?xml version="1.0"?>
     <testcase name="later"><skipped/></testcase>
   </testsuite>
 </testsuites>"""
-PLAYWRIGHT_SUITE = """<testsuite name="home" tests="2"><testcase name="a"/><testcase name="b"><error/></testcase></testsuite>"""
+PLAYWRIGHT_SUITE = (
+    """<testsuite name="home" tests="2"><testcase name="a"/><testcase name="b"><error/></testcase></testsuite>"""
+)
 
 
 def test_counts_across_files_and_folders(tmp_path):
@@ -36,4 +38,6 @@ def test_a_broken_report_is_ignored_not_fatal(tmp_path):
 def test_summary_line_reads_like_a_sentence():
     summary = JobSummary(job="test_unit", outcome="passed", duration_seconds=7.25, passed=12, failed=0, skipped=1)
     assert summary.line() == "test_unit: passed in 7.2 s, tests: 12 passed, 0 failed, 1 skipped"
-    assert JobSummary(job="build_backend", outcome="passed", duration_seconds=3).line() == "build_backend: passed in 3.0 s"
+    assert (
+        JobSummary(job="build_backend", outcome="passed", duration_seconds=3).line() == "build_backend: passed in 3.0 s"
+    )

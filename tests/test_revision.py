@@ -55,7 +55,9 @@ def test_short_sha_resolves_to_the_full_commit(small_repository, tmp_path):
 
 def test_unknown_branch_names_the_branches_there(small_repository, tmp_path):
     mirror = update_mirror(str(small_repository["url"]), tmp_path / "mirrors")
-    with pytest.raises(RevisionError, match=r"branch 'release' does not exist in the repository \(branches: develop, main\)"):
+    with pytest.raises(
+        RevisionError, match=r"branch 'release' does not exist in the repository \(branches: develop, main\)"
+    ):
         resolve(mirror, "release", "", "pnpm-lock.yaml")
 
 

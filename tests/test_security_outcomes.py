@@ -38,10 +38,14 @@ UNREACHABLE_405 = json.dumps(
         pytest.param(1, UNREACHABLE_405, "unreachable", id="registry-405"),
         pytest.param(1, "", "unreachable", id="no-report-at-all"),
         pytest.param(
-            1, json.dumps({"error": {"code": "ERR_PNPM_FETCH", "message": "getaddrinfo ENOTFOUND"}}), "unreachable",
+            1,
+            json.dumps({"error": {"code": "ERR_PNPM_FETCH", "message": "getaddrinfo ENOTFOUND"}}),
+            "unreachable",
             id="dns",
         ),
-        pytest.param(1, json.dumps({"error": {"code": "ERR_PNPM_X", "message": "lockfile broken"}}), "error", id="other"),
+        pytest.param(
+            1, json.dumps({"error": {"code": "ERR_PNPM_X", "message": "lockfile broken"}}), "error", id="other"
+        ),
     ],
 )
 def test_audit_outcome(exit_code, text, outcome):

@@ -1,0 +1,90 @@
+"""Every DAG file imports cleanly, and build_test_deploy has the guide's stages in the guide's order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tradosphere_cicd.pipeline import PROJECT_ROOT
+
+DAG_FILES = sorted((PROJECT_ROOT / "dags").glob("*.py"))
+
+GUIDE_EDGES = {
+    ("resolve_revision", "checkout"),
+    ("checkout", "install_dependencies"),
+    ("install_dependencies", "lint_and_typecheck"),
+    ("lint_and_typecheck", "test_unit"),
+    ("lint_and_typecheck", "test_integration"),
+    ("lint_and_typecheck", "security_scan.npm_audit"),
+    ("lint_and_typecheck", "security_scan.snyk"),
+    ("lint_and_typecheck", "security_scan.dependency_check"),
+    ("test_unit", "test_e2e"),
+    ("test_integration", "test_e2e"),
+    ("test_e2e", "build_frontend"),
+    ("test_e2e", "build_backend"),
+    ("build_frontend", "build_docker_images"),
+    ("build_backend", "build_docker_images"),
+    ("resolve_revision", "start_services"),
+    ("start_services", "test_integration"),
+    ("start_services", "test_e2e"),
+    ("test_integration", "stop_services"),
+    ("test_e2e", "stop_services"),
+    ("start_services", "stop_services"),
+    ("stop_services", "cleanup_run"),
+    ("security_scan.npm_audit", "cleanup_run"),
+    ("security_scan.snyk", "cleanup_run"),
+    ("security_scan.dependency_check", "cleanup_run"),
+    ("build_docker_images", "cleanup_run"),
+    ("checkout", "cleanup_run"),
+}
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(PROJECT_ROOT / "dags"))
+
+
+@pytest.mark.parametrize("dag_file", DAG_FILES, ids=[path.name for path in DAG_FILES])
+def test_dag_file_imports_without_errors(dagbag, dag_file: Path):
+    assert not {name: error for name, error in dagbag.import_errors.items() if name.endswith(dag_file.name)}
+    assert any(dag.fileloc == str(dag_file) for dag in dagbag.dags.values())
+
+
+def test_build_test_deploy_follows_the_guide(dagbag):
+    dag = dagbag.dags["build_test_deploy"]
+    edges = {(task.task_id, downstream) for task in dag.tasks for downstream in task.downstream_task_ids}
+    assert edges == GUIDE_EDGES
+
+
+def test_setup_and_teardown_tasks(dagbag):
+    dag = dagbag.dags["build_test_deploy"]
+    assert dag.get_task("checkout").is_setup
+    assert dag.get_task("start_services").is_setup
+    assert dag.get_task("stop_services").is_teardown
+    assert dag.get_task("cleanup_run").is_teardown
+
+
+def test_e2e_is_mapped_over_four_shards(dagbag):
+    from airflow.sdk.definitions.mappedoperator import MappedOperator
+
+    task = dagbag.dags["build_test_deploy"].get_task("test_e2e")
+    assert isinstance(task, MappedOperator)
+    assert task.expand_input.value == {"shard": [1, 2, 3, 4]}
+
+
+def test_params_are_branch_and_commit_with_defaults(dagbag):
+    dag = dagbag.dags["build_test_deploy"]
+    assert dag.params["branch"] == "main"
+    assert dag.params["commit"] == ""
+    assert dag.schedule is None
+    assert not dag.catchup
+    assert "tradosphere" in dag.tags
+
+
+def test_every_task_has_an_owner_and_no_retries(dagbag):
+    for task in dagbag.dags["build_test_deploy"].tasks:
+        assert task.owner == "tradosphere-ci", task.task_id
+        assert task.retries == 0, task.task_id

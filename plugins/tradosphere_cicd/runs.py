@@ -45,9 +45,10 @@ class RunResources:
 
     def artifacts_dir(self, task: str, map_index: int = -1) -> Path:
         """Host folder for one task's JUnit results and artifacts: <root>/<dag>/<run>/<task>[/shard-N]."""
-        folder = settings.artifacts_root() / self.dag_id / _safe(self.run_id) / task
+        folder = settings.artifacts_root() / self.dag_id / folder_name(self.run_id) / task
         return folder / f"shard-{map_index + 1}" if map_index >= 0 else folder
 
 
-def _safe(run_id: str) -> str:
+def folder_name(run_id: str) -> str:
+    """A run id made safe as a folder name."""
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", run_id)

@@ -1,0 +1,10 @@
+import { Controller, Get } from '@nestjs/common';
+import type { HealthStatus } from '@tradosphere/shared';
+
+@Controller('health')
+export class HealthController {
+  @Get()
+  check(): HealthStatus {
+    return { status: 'ok' };
+  }
+}

@@ -1,0 +1,9 @@
+export type { CacheStatus, HealthStatus, Market } from './market';
+export { MARKETS_CACHE_KEY, MARKETS_CACHE_TTL_SECONDS } from './market';
+export {
+  formatPrice,
+  isValidSymbol,
+  normalizeSymbol,
+  priceChangePercent,
+  sortBySymbol,
+} from './format';

@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_core import ErrorDetails
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PIPELINE_FILE = PROJECT_ROOT / "include" / "pipeline.yaml"
+# TRADOSPHERE_PIPELINE_FILE points every DAG at another pipeline file (another repository, other ports).
+DEFAULT_PIPELINE_FILE = Path(os.environ.get("TRADOSPHERE_PIPELINE_FILE") or PROJECT_ROOT / "include" / "pipeline.yaml")
 
 MEMORY_PATTERN = r"^[1-9][0-9]*[kmg]$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -162,6 +163,75 @@ class Channels(_Strict):
     security_alerts: str = "#security-alerts"
 
 
+class Approval(_Strict):
+    """The manual gate before an environment: who may approve, and for how long the gate waits."""
+
+    approvers: list[str] = Field(min_length=1)
+    window_minutes: float = Field(default=60, gt=0)
+
+
+class HealthRules(_Strict):
+    """The guide's automatic rollback triggers, watched for a window after a release goes live."""
+
+    window_seconds: float = Field(default=60, gt=0)
+    interval_seconds: float = Field(default=2, gt=0)
+    requests_per_interval: int = Field(default=10, ge=1)
+    min_requests: int = Field(default=20, ge=1)
+    max_5xx_ratio: float = Field(default=0.05, ge=0, le=1)
+    max_p95_seconds: float = Field(default=2.0, gt=0)
+    frontend_path: str = "/"
+    backend_path: str = "/api/markets"
+
+
+class DockerTarget(_Strict):
+    """Blue-green on the Docker host: two colours of the frontend and backend behind a reverse proxy."""
+
+    proxy_port: int = Field(ge=1, le=65535)
+    database_port: int = Field(ge=1, le=65535)
+    memory: str = Field(default="512m", pattern=MEMORY_PATTERN)
+    readiness_timeout_seconds: float = Field(default=90, gt=0)
+
+
+class VercelRailwayTarget(_Strict):
+    """The guide's hosted target: the frontend on Vercel, the backend on Railway, tokens from Airflow connections."""
+
+    vercel_connection: str = "vercel"
+    railway_connection: str = "railway"
+    api_url: str
+    supabase_url: str | None = None
+
+
+class Environment(_Strict):
+    target: Literal["docker", "vercel_railway"] = "docker"
+    branches: BranchRule | None = None
+    budget_minutes: float = Field(gt=0)
+    # Airflow connection of the environment's database (migrations and the health check's probe).
+    database_connection: str
+    url: str | None = None
+    approval: Approval | None = None
+    health: HealthRules | None = None
+    docker: DockerTarget | None = None
+    vercel_railway: VercelRailwayTarget | None = None
+
+    @model_validator(mode="after")
+    def _target_is_configured(self) -> Environment:
+        if getattr(self, self.target) is None:
+            raise ValueError(f"target {self.target!r} needs a `{self.target}` section")
+        if self.url is None and self.docker is None:
+            raise ValueError("`url` is required: the public address that smoke tests and health checks use")
+        return self
+
+    def public_url(self) -> str:
+        """Where users reach the environment: `url`, else the Docker target's proxy on this host."""
+        if self.url:
+            return self.url.rstrip("/")
+        assert self.docker is not None
+        return f"http://127.0.0.1:{self.docker.proxy_port}"
+
+    def allows_branch(self, branch: str) -> bool:
+        return self.branches is None or self.branches.allows(branch)
+
+
 class Pipeline(_Strict):
     repository: Repository
     images: dict[str, str] = Field(min_length=1)
@@ -171,10 +241,11 @@ class Pipeline(_Strict):
     install: Install
     services: dict[str, Service] = {}
     jobs: dict[str, Job] = Field(min_length=1)
+    environments: dict[str, Environment] = {}
     budgets: Budgets = Budgets()
     channels: Channels = Channels()
 
-    @field_validator("jobs", "services", "images")
+    @field_validator("jobs", "services", "images", "environments")
     @classmethod
     def _names_are_identifiers(cls, named: dict[str, object]) -> dict[str, object]:
         for name in named:
@@ -201,6 +272,16 @@ class Pipeline(_Strict):
                 if service not in self.services:
                     known = ", ".join(self.services) or "none defined"
                     raise ValueError(f"jobs.{name}.services: unknown service {service!r} (services: {known})")
+        ports = [
+            (f"environments.{name}.docker.{key}", port)
+            for name, environment in self.environments.items()
+            if environment.docker
+            for key, port in environment.docker.model_dump(include={"proxy_port", "database_port"}).items()
+        ]
+        for index, (key, port) in enumerate(ports):
+            for other, other_port in ports[:index]:
+                if port == other_port:
+                    raise ValueError(f"{key}: port {port} is already taken by {other}")
         cycle = _find_cycle({name: job.requires for name, job in self.jobs.items()})
         if cycle:
             raise ValueError("jobs: the requires form a cycle: " + " -> ".join(cycle))
@@ -214,6 +295,13 @@ class Pipeline(_Strict):
             return self.jobs[name]
         except KeyError:
             raise PipelineError(f"the pipeline has no job {name!r} (jobs: {', '.join(self.jobs)})") from None
+
+    def environment(self, name: str) -> Environment:
+        try:
+            return self.environments[name]
+        except KeyError:
+            known = ", ".join(self.environments) or "none defined"
+            raise PipelineError(f"the pipeline has no environment {name!r} (environments: {known})") from None
 
     def repository_url(self) -> str:
         """The repository to build: TRADOSPHERE_REPOSITORY, else the file's url (relative to the project root)."""

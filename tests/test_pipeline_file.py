@@ -116,6 +116,47 @@ def test_shipped_pipeline_has_the_guides_jobs(pipeline):
             "broken.yaml: jobs.security_scan.scanners.npm_audit.audit_level: Input should be 'low', 'moderate'",
             id="bad-audit-level",
         ),
+        pytest.param(
+            with_change("release.environments", ["staging", "prod"]),
+            "broken.yaml: release.environments: unknown environment 'prod' (environments: staging, production)",
+            id="release-to-unknown-environment",
+        ),
+        pytest.param(
+            with_change("release.requires", ["build_images"]),
+            "broken.yaml: release.requires: unknown job 'build_images'",
+            id="release-after-unknown-job",
+        ),
+        pytest.param(
+            with_change("release.smoke_tests.after", "production_eu"),
+            "broken.yaml: release.smoke_tests.after: 'production_eu' is not one of release.environments",
+            id="smoke-tests-after-unknown-environment",
+        ),
+        pytest.param(
+            with_change("environments.production.docker.proxy_port", 8300),
+            "broken.yaml: environments.production.docker.proxy_port: port 8300 is already taken by "
+            "environments.staging.docker.proxy_port",
+            id="two-environments-on-one-port",
+        ),
+        pytest.param(
+            with_change("environments.production.target", "vercel_railway"),
+            "broken.yaml: environments.production: target 'vercel_railway' needs a `vercel_railway` section",
+            id="target-without-its-section",
+        ),
+        pytest.param(
+            with_change("environments.production.approval", {"approvers": []}),
+            "broken.yaml: environments.production.approval.approvers: List should have at least 1 item",
+            id="approval-without-approvers",
+        ),
+        pytest.param(
+            with_change("environments.production.health", {"max_5xx_ratio": 5}),
+            "broken.yaml: environments.production.health.max_5xx_ratio: Input should be less than or equal to 1",
+            id="5xx-ratio-above-one",
+        ),
+        pytest.param(
+            with_change("jobs.build_docker_images.images", [{"name": "tradosphere/web", "dockerfile": "d"}]),
+            "broken.yaml: release: exactly one image of jobs.*.images needs `role: frontend` (found 0)",
+            id="no-frontend-image",
+        ),
     ],
 )
 def test_broken_pipeline_is_rejected_with_file_key_and_reason(text, expected):
@@ -135,3 +176,20 @@ def test_repository_url_is_taken_from_the_environment_first(pipeline, monkeypatc
     assert pipeline.repository_url().endswith("/.state/repos/tradosphere.git")
     monkeypatch.setenv("TRADOSPHERE_REPOSITORY", "/srv/git/tradosphere.git")
     assert pipeline.repository_url() == "/srv/git/tradosphere.git"
+
+
+def test_shipped_release_goes_to_staging_then_production(pipeline):
+    assert pipeline.release.environments == ["staging", "production"]
+    assert pipeline.release.smoke_tests.after == "staging"
+    staging, production = pipeline.environments["staging"], pipeline.environments["production"]
+    assert staging.allows_branch("develop")
+    assert staging.allows_branch("main")
+    assert production.allows_branch("main")
+    assert not production.allows_branch("develop")
+    assert (staging.budget_minutes, production.budget_minutes) == (5, 8)
+    assert production.health.max_5xx_ratio == 0.05
+    assert production.health.max_p95_seconds == 2
+    assert production.approval.approvers
+    assert staging.approval is None
+    assert production.public_url() == "http://127.0.0.1:8400"
+    assert pipeline.release_image("backend", "abc1234") == "tradosphere/backend:abc1234"

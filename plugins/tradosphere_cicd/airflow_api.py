@@ -106,3 +106,38 @@ class AirflowApi:
             params={"map_index": map_index, "deserialize": True},
         )
         return answer.get("value")
+
+    def approval(self, dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict[str, Any]:
+        """The human-in-the-loop request of a task: subject, body, options, assigned users, answer."""
+        return self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/hitlDetails")
+
+    def answer(self, dag_id: str, run_id: str, task_id: str, option: str, map_index: int = -1) -> int:
+        """Answer a human-in-the-loop request (Approve or Reject); return the HTTP status."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"
+        try:
+            answer = self.session.patch(
+                f"{self.base_url}/api/v2{path}", json={"chosen_options": [option]}, timeout=self.timeout
+            )
+        except requests.RequestException as error:
+            raise AirflowApiError(f"PATCH {path}: Airflow does not answer: {error}") from None
+        return answer.status_code
+
+    def wait_for_task(
+        self, dag_id: str, run_id: str, task_id: str, states: set[str], timeout: float, map_index: int = -1
+    ) -> str:
+        """Wait until a task reaches one of `states` (or the run ends); return the task's state."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for task in self.task_states(dag_id, run_id):
+                if task.task_id == task_id and task.map_index == map_index and task.state in states:
+                    return task.state
+            if self.run_state(dag_id, run_id) in TERMINAL_RUN_STATES:
+                break
+            time.sleep(2)
+        current = {task.label: task.state for task in self.task_states(dag_id, run_id)}
+        raise AirflowApiError(f"task {task_id} of {dag_id} run {run_id} did not reach {sorted(states)}: {current}")
+
+    def runs(self, dag_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after", "limit": 50})[
+            "dag_runs"
+        ]

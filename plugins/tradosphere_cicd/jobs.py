@@ -6,10 +6,11 @@ import shlex
 from dataclasses import dataclass, field
 from string import Template
 
-from tradosphere_cicd.pipeline import BranchRule, Pipeline, Step
+from tradosphere_cicd.pipeline import BranchRule, Job, Pipeline, PipelineError, Step
 
 CHECKOUT = "checkout"
 INSTALL = "install_dependencies"
+SMOKE_TESTS = "smoke_tests"
 
 CHECKOUT_STEPS = [
     Step(name="Clone", run="git clone --quiet --no-checkout /mirror /workspace"),
@@ -56,7 +57,7 @@ class JobSpec:
 
 
 def job_spec(pipeline: Pipeline, name: str) -> JobSpec:
-    """The spec of a task: checkout, install_dependencies or one of the pipeline's jobs."""
+    """The spec of a task: checkout, install_dependencies, smoke_tests or one of the pipeline's jobs."""
     if name == CHECKOUT:
         return JobSpec(
             name=name,
@@ -76,8 +77,15 @@ def job_spec(pipeline: Pipeline, name: str) -> JobSpec:
             steps=install.steps,
             uses_cache=True,
         )
+    if name == SMOKE_TESTS:
+        if pipeline.release is None or pipeline.release.smoke_tests is None:
+            raise PipelineError("the pipeline file has no release.smoke_tests")
+        return _spec(pipeline, name, pipeline.release.smoke_tests, pipeline.release.smoke_tests.steps)
     job = pipeline.job(name)
-    steps = job.steps or image_build_steps(pipeline, name)
+    return _spec(pipeline, name, job, job.steps or image_build_steps(pipeline, name))
+
+
+def _spec(pipeline: Pipeline, name: str, job: Job, steps: list[Step]) -> JobSpec:
     return JobSpec(
         name=name,
         image=pipeline.image(job.image),

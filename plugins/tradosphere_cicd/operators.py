@@ -15,7 +15,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from docker.types import Mount
 
 from tradosphere_cicd import settings
-from tradosphere_cicd.jobs import job_spec
+from tradosphere_cicd.jobs import SMOKE_TESTS, job_spec
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, load_pipeline
 from tradosphere_cicd.results import JobSummary, count_junit
 from tradosphere_cicd.runs import RunResources
@@ -190,3 +190,35 @@ class JobOperator(DockerOperator):
             skipped=counts.skipped,
             artifacts=str(artifacts_dir),
         )
+
+
+class SmokeTestsOperator(JobOperator):
+    """
+    The guide's smoke tests against an environment that was just deployed, on the run's workspace.
+
+    For the docker target the container joins the environment's network and reaches it through its
+    reverse proxy; otherwise it uses the environment's public address.
+
+    :param environment_name: the environment the smoke tests run against.
+    """
+
+    def __init__(self, *, environment_name: str, **kwargs: Any) -> None:
+        kwargs.setdefault("task_id", SMOKE_TESTS)
+        super().__init__(job_name=SMOKE_TESTS, **kwargs)
+        self.environment_name = environment_name
+
+    def _prepare_container(
+        self, run: RunResources, revision: dict[str, Any], artifacts_dir: Path, map_index: int
+    ) -> None:
+        super()._prepare_container(run, revision, artifacts_dir, map_index)
+        from tradosphere_cicd.bluegreen import stack_names
+
+        environment = load_pipeline(Path(self.pipeline_file)).environment(self.environment_name)
+        if environment.target == "docker":
+            names = stack_names(self.environment_name)
+            self.network_mode = names.network
+            self.environment["BASE_URL"] = names.internal_url
+        else:
+            self.network_mode = "bridge"
+            self.environment["BASE_URL"] = environment.public_url()
+        log.info("Smoke tests against %s at %s", self.environment_name, self.environment["BASE_URL"])

@@ -95,6 +95,8 @@ class Scanners(_Strict):
 class ImageBuild(_Strict):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._/-]*$")
     dockerfile: str
+    # what the image is deployed as: the frontend (web) or the backend (API) of a release
+    role: Literal["frontend", "backend"] | None = None
 
 
 class Job(_Strict):
@@ -232,6 +234,20 @@ class Environment(_Strict):
         return self.branches is None or self.branches.allows(branch)
 
 
+class SmokeTests(Job):
+    """The guide's smoke tests: a job run against an environment right after it was deployed."""
+
+    after: str
+
+
+class ReleasePlan(_Strict):
+    """How build_test_deploy releases: after which jobs, to which environments in order, smoke tests between."""
+
+    requires: list[str] = Field(min_length=1)
+    environments: list[str] = Field(min_length=1)
+    smoke_tests: SmokeTests | None = None
+
+
 class Pipeline(_Strict):
     repository: Repository
     images: dict[str, str] = Field(min_length=1)
@@ -242,6 +258,7 @@ class Pipeline(_Strict):
     services: dict[str, Service] = {}
     jobs: dict[str, Job] = Field(min_length=1)
     environments: dict[str, Environment] = {}
+    release: ReleasePlan | None = None
     budgets: Budgets = Budgets()
     channels: Channels = Channels()
 
@@ -282,10 +299,43 @@ class Pipeline(_Strict):
             for other, other_port in ports[:index]:
                 if port == other_port:
                     raise ValueError(f"{key}: port {port} is already taken by {other}")
+        if self.release is not None:
+            self._check_release(self.release)
         cycle = _find_cycle({name: job.requires for name, job in self.jobs.items()})
         if cycle:
             raise ValueError("jobs: the requires form a cycle: " + " -> ".join(cycle))
         return self
+
+    def _check_release(self, release: ReleasePlan) -> None:
+        for required in release.requires:
+            if required not in self.jobs:
+                raise ValueError(f"release.requires: unknown job {required!r} (jobs: {', '.join(self.jobs)})")
+        for name in release.environments:
+            if name not in self.environments:
+                known = ", ".join(self.environments) or "none defined"
+                raise ValueError(f"release.environments: unknown environment {name!r} (environments: {known})")
+        if release.smoke_tests is not None:
+            if release.smoke_tests.after not in release.environments:
+                raise ValueError(
+                    f"release.smoke_tests.after: {release.smoke_tests.after!r} is not one of release.environments "
+                    f"({', '.join(release.environments)})"
+                )
+            if release.smoke_tests.image is not None:
+                _check_image(self.images, release.smoke_tests.image, "release.smoke_tests.image")
+        roles = [image.role for job in self.jobs.values() for image in job.images]
+        for role in ("frontend", "backend"):
+            if roles.count(role) != 1:
+                raise ValueError(
+                    f"release: exactly one image of jobs.*.images needs `role: {role}` (found {roles.count(role)})"
+                )
+
+    def release_image(self, role: str, version: str) -> str:
+        """The image reference that build_docker_images tags for a role and version."""
+        for job in self.jobs.values():
+            for image in job.images:
+                if image.role == role:
+                    return f"{image.name}:{version}"
+        raise PipelineError(f"no image of the pipeline has `role: {role}`")
 
     def image(self, name: str | None) -> str:
         return self.images[name or self.defaults.image]

@@ -1,4 +1,4 @@
-"""Python tasks of the pipeline: resolving the revision, service containers and run cleanup."""
+"""Python tasks of the pipeline: resolving the revision, service containers, run cleanup and deploy steps."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 
-from tradosphere_cicd import engine, revision, services, settings
+from tradosphere_cicd import bluegreen, deployments, engine, notifications, revision, services, settings
 from tradosphere_cicd.operators import RESOLVE_TASK, run_resources
 from tradosphere_cicd.pipeline import load_pipeline
 
@@ -86,3 +86,76 @@ def cleanup_run(**context: Any) -> list[str]:
     log.info("Run %s cleaned up: %s", run.key, ", ".join(removed) or "nothing left")
     log.info("Artifacts of this run: %s", settings.artifacts_root() / run.dag_id)
     return removed
+
+
+# ---------------------------------------------------------------------------------------------- deploy
+
+
+def _deploy_failure(error: Exception) -> AirflowFailException:
+    return AirflowFailException(str(error))
+
+
+@task(task_id="prepare_release")
+def prepare_release(environment: str, **context: Any) -> dict[str, Any]:
+    """Check the version and images, bring up the environment, record the live release as the last good."""
+    try:
+        return deployments.prepare(load_pipeline(), environment, context["params"], context["run_id"])
+    except (deployments.DeployError, engine.EngineUnreachableError) as error:
+        raise _deploy_failure(error) from None
+
+
+@task(task_id="start_release")
+def start_release(environment: str, **context: Any) -> dict[str, Any]:
+    """Start the release in the idle colour and wait until its frontend and backend answer."""
+    release, _ = deployments.prepared(context)
+    try:
+        deployments.start(load_pipeline(), environment, release)
+    except (deployments.DeployError, engine.EngineUnreachableError, bluegreen.ReleaseNotReadyError) as error:
+        raise _deploy_failure(error) from None
+    return release.as_dict()
+
+
+@task(task_id="switch_traffic")
+def switch_traffic(environment: str, **context: Any) -> dict[str, Any]:
+    """Move all traffic to the new release in one step."""
+    release, _ = deployments.prepared(context)
+    return deployments.go_live(load_pipeline(), environment, release)
+
+
+@task(task_id="retire_previous")
+def retire_previous(environment: str, **context: Any) -> list[str]:
+    """Remove the colour that served before, once the new release has proved itself."""
+    release, previous = deployments.prepared(context)
+    removed = deployments.retire_previous(load_pipeline(), environment, release, previous)
+    notifications.deployment_alert(
+        "deployed",
+        environment=environment,
+        version=release.version,
+        previous_version=previous.version if previous else None,
+        context=context,
+    )
+    return removed
+
+
+@task(task_id="restore_release")
+def restore_release(**context: Any) -> dict[str, Any]:
+    """Put the last good release (or the version asked for) back into service."""
+    params = context["params"]
+    environment = str(params.get("environment") or "")
+    reason = str(params.get("reason") or "") or f"asked by {context['dag_run'].run_type} run {context['run_id']}"
+    try:
+        result = deployments.restore(
+            load_pipeline(), environment, str(params.get("version") or ""), reason, context["run_id"]
+        )
+    except (deployments.DeployError, engine.EngineUnreachableError, bluegreen.ReleaseNotReadyError) as error:
+        raise _deploy_failure(error) from None
+    if result["changed"]:
+        notifications.deployment_alert(
+            "rolled_back",
+            environment=environment,
+            version=result["after"],
+            previous_version=result["before"],
+            reason=reason,
+            context=context,
+        )
+    return result

@@ -1,15 +1,15 @@
-"""Builds the build_test_deploy DAG from the pipeline file."""
+"""Builds the DAGs from the pipeline file: build_test_deploy, one deploy DAG per environment, rollback."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, Param, TaskGroup
+from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, Param, SyncCallback, TaskGroup
 
-from tradosphere_cicd import tasks
-from tradosphere_cicd.jobs import CHECKOUT, INSTALL
-from tradosphere_cicd.operators import JobOperator
+from tradosphere_cicd import deployments, tasks
+from tradosphere_cicd.jobs import CHECKOUT, INSTALL, SMOKE_TESTS
+from tradosphere_cicd.operators import JobOperator, SmokeTestsOperator
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, load_pipeline
 from tradosphere_cicd.security import DependencyCheckOperator, NpmAuditOperator, SnykOperator
 
@@ -70,9 +70,142 @@ def build_test_deploy(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str |
             stop >> cleanup
 
         required = {required for job in pipeline.jobs.values() for required in job.requires}
-        for name in pipeline.jobs:
-            if name not in required:
-                job_tasks[name] >> cleanup
+        leaves = [job_tasks[name] for name in pipeline.jobs if name not in required]
+        if pipeline.release is not None:
+            leaves = _release_stages(pipeline, pipeline_file, job_tasks)
+        for leaf in leaves:
+            leaf >> cleanup
+    return dag
+
+
+def _release_stages(pipeline: Pipeline, pipeline_file: Path, job_tasks: dict) -> list:
+    """deploy_<environment> for each environment in order; smoke tests and approvals between them."""
+    assert pipeline.release is not None
+    release = pipeline.release
+    previous: list = [job_tasks[name] for name in release.requires]
+    leaves = [job_tasks[name] for name in pipeline.jobs if name not in release.requires and not _is_required(pipeline, name)]
+    for index, name in enumerate(release.environments):
+        environment = pipeline.environment(name)
+        if environment.approval is not None:
+            gate = deployments.ApprovalGate(environment_name=name, pipeline_file=str(pipeline_file))
+            previous >> gate
+            previous = [gate]
+        deploy = deployments.ReleaseOperator(
+            environment_name=name,
+            pipeline_file=str(pipeline_file),
+            # a scanner that could not run is skipped, and must not stop the release on its own
+            trigger_rule="none_failed" if index == 0 else "all_success",
+        )
+        previous >> deploy
+        previous = [deploy]
+        if release.smoke_tests is not None and release.smoke_tests.after == name:
+            smoke = SmokeTestsOperator(environment_name=name, pipeline_file=str(pipeline_file))
+            deploy >> smoke
+            previous = [smoke]
+    return leaves + previous
+
+
+def _is_required(pipeline: Pipeline, name: str) -> bool:
+    return any(name in job.requires for job in pipeline.jobs.values())
+
+
+def deploy_environment(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = None) -> DAG:
+    """Deploy one version to one environment: checks, migrations, the new colour, the switch, observation."""
+    pipeline = load_pipeline(pipeline_file)
+    environment = pipeline.environment(name)
+    with DAG(
+        dag_id=deployments.deploy_dag_id(name),
+        schedule=None,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["tradosphere", "deploy", name],
+        doc_md=doc_md,
+        deadline=DeadlineAlert(
+            reference=DeadlineReference.DAGRUN_QUEUED_AT,
+            interval=timedelta(minutes=environment.budget_minutes),
+            callback=SyncCallback(
+                deployments.deploy_deadline_missed, kwargs={"environment": name, "pipeline_file": str(pipeline_file)}
+            ),
+        ),
+        params={
+            "version": Param(
+                "",
+                type="string",
+                title="Version",
+                description="The commit SHA to deploy; build_test_deploy built its images.",
+                pattern="^[0-9a-fA-F]{7,40}$",
+            ),
+            "frontend_image": Param(
+                "", type="string", title="Frontend image", description="Default: the frontend image of that version."
+            ),
+            "backend_image": Param(
+                "", type="string", title="Backend image", description="Default: the backend image of that version."
+            ),
+            "source": Param("", type="string", title="Source", description="What asked for this deploy."),
+        },
+    ) as dag:
+        prepare = tasks.prepare_release(name)
+        if environment.target == "docker":
+            migrate = deployments.MigrationOperator(
+                environment_name=name, command=MIGRATION_COMMAND, pipeline_file=str(pipeline_file)
+            )
+            start = tasks.start_release(name)
+            live = tasks.switch_traffic(name)
+            prepare >> migrate >> start >> live
+        else:
+            from tradosphere_cicd import hosted
+
+            steps = hosted.hosted_deploy_tasks(pipeline, name)
+            live = tasks.switch_traffic(name)
+            prepare >> steps[0]
+            for before, after in zip(steps, steps[1:], strict=False):
+                before >> after
+            steps[-1] >> live
+        retire = tasks.retire_previous(name)
+        if environment.health is not None:
+            check = deployments.HealthCheckSensor(environment_name=name, pipeline_file=str(pipeline_file))
+            live >> check >> retire
+            check >> deployments.RollbackOperator(environment_name=name)
+        else:
+            live >> retire
+    return dag
+
+
+MIGRATION_COMMAND = ["node", "apps/api/scripts/migrate.js"]
+
+
+def rollback(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = None) -> DAG:
+    """Put an environment's last good release (or a given earlier version) back into service."""
+    pipeline = load_pipeline(pipeline_file)
+    environments = list(pipeline.environments)
+    with DAG(
+        dag_id=deployments.ROLLBACK_DAG,
+        schedule=None,
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        tags=["tradosphere", "deploy", "rollback"],
+        doc_md=doc_md,
+        params={
+            "environment": Param(
+                environments[-1] if environments else "",
+                type="string",
+                enum=environments,
+                title="Environment",
+            ),
+            "version": Param(
+                "",
+                type="string",
+                title="Version",
+                description="An earlier version to put back; leave empty for the last good release.",
+            ),
+            "reason": Param("", type="string", title="Reason", description="Why; shown in the alert."),
+        },
+    ) as dag:
+        tasks.restore_release()
     return dag
 
 

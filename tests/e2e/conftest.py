@@ -1,6 +1,8 @@
 """The real stack for end-to-end tests: Airflow standalone and the Docker engine, started by bin/tradosphere.
 
-Airflow gets a state folder and port of its own, so a developer's instance keeps running beside it.
+Airflow gets a state folder, port, namespace and environment ports of its own, so a developer's
+instance and environments keep running beside it. Its pipeline file is the shipped one with short
+windows, so that approvals, health checks and deadlines can be watched within minutes.
 """
 
 from __future__ import annotations
@@ -13,18 +15,49 @@ from pathlib import Path
 
 import docker
 import pytest
+import yaml
 
 from tradosphere_cicd.airflow_api import AirflowApi
-from tradosphere_cicd.pipeline import PROJECT_ROOT
+from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, PROJECT_ROOT
 
 TOOL = PROJECT_ROOT / "bin" / "tradosphere"
 PORT = int(os.environ.get("TRADOSPHERE_TEST_AIRFLOW_PORT", "8190"))
+NAMESPACE = "tradosphere-e2e"
+APPROVER, OUTSIDER = "admin", "outsider"
+# A release observed for longer than its environment's budget: the deadline passes while it is live.
+OVERRUN_ENVIRONMENT = "canary"
+
+
+def test_pipeline(path: Path) -> Path:
+    """The shipped pipeline file with ports of its own, short windows, and an environment that overruns."""
+    data = yaml.safe_load(DEFAULT_PIPELINE_FILE.read_text())
+    environments = data["environments"]
+    for offset, environment in zip((18300, 18400), (environments["staging"], environments["production"]), strict=True):
+        environment["docker"].update(proxy_port=offset, database_port=offset + 1)
+    environments["production"]["approval"] = {"approvers": [APPROVER], "window_minutes": 2}
+    environments["production"]["health"].update(window_seconds=20, interval_seconds=2)
+    environments[OVERRUN_ENVIRONMENT] = {
+        "target": "docker",
+        "budget_minutes": 1,
+        "database_connection": "tradosphere_canary_db",
+        "health": {"window_seconds": 150, "interval_seconds": 3},
+        "docker": {"proxy_port": 18500, "database_port": 18501},
+    }
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 @pytest.fixture(scope="session")
 def stack_env(tmp_path_factory) -> dict[str, str]:
     state = tmp_path_factory.mktemp("state")
-    return {**os.environ, "TRADOSPHERE_HOME": str(state), "TRADOSPHERE_AIRFLOW_PORT": str(PORT)}
+    return {
+        **os.environ,
+        "TRADOSPHERE_HOME": str(state),
+        "TRADOSPHERE_AIRFLOW_PORT": str(PORT),
+        "TRADOSPHERE_NAMESPACE": NAMESPACE,
+        "TRADOSPHERE_PIPELINE_FILE": str(test_pipeline(state / "pipeline.yaml")),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{APPROVER}:admin,{OUTSIDER}:admin",
+    }
 
 
 @pytest.fixture(scope="session")
@@ -33,13 +66,24 @@ def airflow(stack_env) -> Iterator[AirflowApi]:
     if started.returncode != 0:
         pytest.fail(f"bin/tradosphere airflow start failed:\n{started.stdout}\n{started.stderr}")
     try:
-        home = Path(stack_env["TRADOSPHERE_HOME"]) / "airflow"
-        password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())["admin"]
-        api = AirflowApi(f"http://localhost:{PORT}", "admin", password)
-        api.wait_for_dag("build_test_deploy")
+        api = login(stack_env, APPROVER)
+        for dag_id in ("build_test_deploy", "deploy_staging", "deploy_production", "rollback"):
+            api.wait_for_dag(dag_id)
         yield api
     finally:
         subprocess.run([str(TOOL), "airflow", "stop"], env=stack_env, check=False)
+
+
+def login(stack_env: dict[str, str], user: str) -> AirflowApi:
+    home = Path(stack_env["TRADOSPHERE_HOME"]) / "airflow"
+    password = json.loads((home / "simple_auth_manager_passwords.json.generated").read_text())[user]
+    return AirflowApi(f"http://localhost:{PORT}", user, password)
+
+
+@pytest.fixture(scope="session")
+def outsider(stack_env, airflow) -> AirflowApi:
+    """A user who may use Airflow but is not an approver of production."""
+    return login(stack_env, OUTSIDER)
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +102,24 @@ def engine() -> Iterator[docker.DockerClient]:
     client = docker.DockerClient(base_url=os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock")
     yield client
     client.close()
+
+
+IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@tradosphere.invalid"]
+
+
+def git_head(repository: Path, branch: str) -> str:
+    return subprocess.run(
+        ["git", "--git-dir", str(repository), "rev-parse", branch], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def push_branch(repository: Path, tmp_path: Path, branch: str, change) -> str:
+    """Push a new branch made from main with one commit that `change(work_tree)` makes; return its SHA."""
+    work = tmp_path / branch.replace("/", "-")
+    subprocess.run(["git", "clone", "--quiet", "--branch", "main", str(repository), str(work)], check=True)
+    subprocess.run(["git", "checkout", "--quiet", "-b", branch], cwd=work, check=True)
+    change(work)
+    subprocess.run(["git", "add", "-A"], cwd=work, check=True)
+    subprocess.run(["git", *IDENTITY, "commit", "--quiet", "-m", f"test: {branch}"], cwd=work, check=True)
+    subprocess.run(["git", "push", "--quiet", "--force", "origin", branch], cwd=work, check=True)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, capture_output=True, text=True).stdout.strip()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from pathlib import Path
 
@@ -11,11 +10,14 @@ import pytest
 from tradosphere_cicd.follow import follow
 from tradosphere_cicd.runs import LABEL_RUN, RunResources, folder_name
 
+from .conftest import git_head, push_branch
+from .test_deploy import serving
+
 pytestmark = pytest.mark.e2e
 
 DAG_ID = "build_test_deploy"
 RUN_TIMEOUT = 1800
-IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@tradosphere.invalid"]
+APPROVAL_TIMEOUT = 1500
 
 
 def run_pipeline(api, branch: str, commit: str = "") -> tuple[str, str, dict[str, str]]:
@@ -27,17 +29,6 @@ def run_pipeline(api, branch: str, commit: str = "") -> tuple[str, str, dict[str
     return run_id, state, tasks
 
 
-def push_branch(repository: Path, tmp_path: Path, branch: str, change) -> str:
-    """Push a new branch made from main with one commit that `change(work_tree)` makes."""
-    work = tmp_path / branch.replace("/", "-")
-    subprocess.run(["git", "clone", "--quiet", "--branch", "main", str(repository), str(work)], check=True)
-    subprocess.run(["git", "checkout", "--quiet", "-b", branch], cwd=work, check=True)
-    change(work)
-    subprocess.run(["git", *IDENTITY, "commit", "--quiet", "-am", f"test: {branch}"], cwd=work, check=True)
-    subprocess.run(["git", "push", "--quiet", "--force", "origin", branch], cwd=work, check=True)
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, capture_output=True, text=True).stdout.strip()
-
-
 def assert_nothing_left(engine, run_id: str) -> None:
     run = RunResources(DAG_ID, run_id)
     time.sleep(1)
@@ -46,11 +37,37 @@ def assert_nothing_left(engine, run_id: str) -> None:
     assert [volume.name for volume in engine.volumes.list() if volume.name == run.workspace_volume] == []
 
 
-def test_good_commit_passes_every_stage(airflow, engine, repository, artifacts):
-    head = subprocess.run(
-        ["git", "--git-dir", str(repository), "rev-parse", "main"], capture_output=True, text=True, check=True
-    ).stdout.strip()
-    run_id, state, tasks = run_pipeline(airflow, "main")
+def run_to_approval(api, branch: str = "main") -> str:
+    """Trigger a run and wait until it waits for the production approval; return its id."""
+    run_id = api.trigger(DAG_ID, {"branch": branch, "commit": ""})
+    state = api.wait_for_task(DAG_ID, run_id, "hold_for_approval", {"awaiting_input", "deferred"}, APPROVAL_TIMEOUT)
+    assert state in {"awaiting_input", "deferred"}, state
+    return run_id
+
+
+def finish(api, run_id: str) -> tuple[str, dict[str, str]]:
+    with open(Path("/dev/null"), "w") as quiet:
+        state = follow(api, DAG_ID, run_id, RUN_TIMEOUT, out=quiet)
+    return state, {task.label: task.state for task in api.task_states(DAG_ID, run_id)}
+
+
+def test_good_commit_passes_every_stage_and_reaches_production(
+    airflow, outsider, engine, repository, artifacts, environments
+):
+    head = git_head(repository, "main")
+    run_id = run_to_approval(airflow)
+
+    assert serving(environments["staging"]) == head
+    approval = airflow.approval(DAG_ID, run_id, "hold_for_approval")
+    assert head[:7] in approval["subject"]
+    assert "main" in approval["subject"]
+    assert environments["staging"] in approval["body"]
+    assert f"/dags/{DAG_ID}/runs/{run_id}" in approval["body"]
+    assert outsider.answer(DAG_ID, run_id, "hold_for_approval", "Approve") == 403
+    time.sleep(3)
+    assert {t.task_id: t.state for t in airflow.task_states(DAG_ID, run_id)}["hold_for_approval"] == "awaiting_input"
+    assert airflow.answer(DAG_ID, run_id, "hold_for_approval", "Approve") == 200
+    state, tasks = finish(airflow, run_id)
 
     assert state == "success", tasks
     for task in [
@@ -63,6 +80,10 @@ def test_good_commit_passes_every_stage(airflow, engine, repository, artifacts):
         "build_frontend",
         "build_backend",
         "build_docker_images",
+        "deploy_staging",
+        "smoke_tests",
+        "hold_for_approval",
+        "deploy_production",
         "start_services",
         "stop_services",
         "cleanup_run",
@@ -75,6 +96,7 @@ def test_good_commit_passes_every_stage(airflow, engine, repository, artifacts):
     assert tasks["security_scan.snyk"] == "skipped"
     assert tasks["security_scan.dependency_check"] == "skipped"
     assert tasks["security_scan.npm_audit"] in {"success", "skipped"}
+    assert serving(environments["production"]) == head
 
     unit = airflow.xcom(DAG_ID, run_id, "test_unit")
     assert unit["outcome"] == "passed"
@@ -83,6 +105,7 @@ def test_good_commit_passes_every_stage(airflow, engine, repository, artifacts):
     shards = [airflow.xcom(DAG_ID, run_id, "test_e2e", map_index=index) for index in range(4)]
     assert all(shard["passed"] > 0 for shard in shards), shards
     assert sum(shard["passed"] for shard in shards) >= 8
+    assert airflow.xcom(DAG_ID, run_id, "smoke_tests")["passed"] > 0
 
     run_folder = artifacts / DAG_ID / folder_name(run_id)
     assert (run_folder / "test_unit" / "coverage" / "coverage-final.json").exists()
@@ -93,6 +116,27 @@ def test_good_commit_passes_every_stage(airflow, engine, repository, artifacts):
         tags = engine.images.get(f"{image}:{head}").tags
         assert f"{image}:latest" in tags
     assert_nothing_left(engine, run_id)
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        pytest.param("Reject", "rejected the deploy to production: nothing deployed", id="rejected"),
+        pytest.param(None, "approval window expired", id="window-expired"),
+    ],
+)
+def test_production_is_unchanged_without_an_approval(airflow, environments, answer, message):
+    before = serving(environments["production"])
+    run_id = run_to_approval(airflow)
+    if answer:
+        assert airflow.answer(DAG_ID, run_id, "hold_for_approval", answer) == 200
+    state, tasks = finish(airflow, run_id)
+
+    assert state == "failed"
+    assert tasks["hold_for_approval"] == "failed"
+    assert tasks["deploy_production"] == "upstream_failed"
+    assert message in airflow.task_log(DAG_ID, run_id, "hold_for_approval")
+    assert serving(environments["production"]) == before
 
 
 def test_lint_error_stops_the_pipeline_at_lint(airflow, engine, repository, tmp_path):

@@ -96,7 +96,7 @@ class AirflowApi:
         )
         content = answer.get("content", [])
         if isinstance(content, list):
-            return "\n".join(str(item.get("event", item)) if isinstance(item, dict) else str(item) for item in content)
+            return "\n".join(_log_line(item) for item in content)
         return str(content)
 
     def xcom(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value", map_index: int = -1) -> Any:
@@ -141,3 +141,13 @@ class AirflowApi:
         return self._call("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after", "limit": 50})[
             "dag_runs"
         ]
+
+def _log_line(item: Any) -> str:
+    """One structured log record as text; an exception's type and message follow its event."""
+    if not isinstance(item, dict):
+        return str(item)
+    line = str(item.get("event", item))
+    for error in item.get("error_detail") or []:
+        if isinstance(error, dict):
+            line += f"\n{error.get('exc_type', 'Error')}: {error.get('exc_value', '')}"
+    return line

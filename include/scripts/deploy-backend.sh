@@ -9,7 +9,7 @@
 #   RAILWAY_SERVICE    optional, the Railway service to deploy to
 #   BACKEND_DIR        the NestJS app, default apps/api
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 USAGE="usage: deploy-backend.sh staging|production"
 
 [[ $# -eq 1 ]] || usage_error

@@ -11,7 +11,7 @@
 #   FRONTEND_DIR       the Next.js app, default apps/web
 #   VERCEL_ORG_ID, VERCEL_PROJECT_ID   optional, which project to deploy without `vercel link`
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 USAGE="usage: deploy-frontend.sh staging|production"
 
 [[ $# -eq 1 ]] || usage_error

@@ -6,7 +6,7 @@
 # Environment: VERCEL_TOKEN and RAILWAY_TOKEN, as for deploy-frontend.sh and deploy-backend.sh. Both tokens
 # and both CLIs are checked before anything is rolled back, so a rollback never stops half done for want of one.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 USAGE="usage: rollback.sh <commit-sha>   (7 to 40 hexadecimal digits)"
 
 [[ $# -eq 1 ]] || usage_error

@@ -5,7 +5,7 @@
 #
 # Environment: DATABASE_URL (the URI of Airflow connection $DATABASE_CONNECTION).
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 USAGE="usage: run-migrations.sh   (the database comes from DATABASE_URL)"
 
 [[ $# -eq 0 ]] || usage_error

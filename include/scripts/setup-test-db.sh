@@ -5,7 +5,7 @@
 #
 # Environment: DATABASE_URL of the test database.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 USAGE="usage: setup-test-db.sh   (the database comes from DATABASE_URL)"
 
 [[ $# -eq 0 ]] || usage_error

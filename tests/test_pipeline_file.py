@@ -67,7 +67,7 @@ def test_shipped_pipeline_has_the_guides_jobs(pipeline):
         ),
         pytest.param(
             with_change("jobs.test_e2e.image", "playwright"),
-            "broken.yaml: jobs.test_e2e.image: unknown image 'playwright' (images: node, e2e, postgres, redis)",
+            "broken.yaml: jobs.test_e2e.image: unknown image 'playwright' (images: node, e2e, postgres, redis, deploy)",
             id="unknown-image",
         ),
         pytest.param(

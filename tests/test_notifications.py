@@ -12,6 +12,7 @@ import pytest
 import yaml
 from airflow.providers.docker.exceptions import DockerContainerFailedException
 
+from slack_server import SlackServer
 from tradosphere_cicd import notifications
 from tradosphere_cicd.notifications import (
     Alert,
@@ -26,8 +27,6 @@ from tradosphere_cicd.notifications import (
     task_failure_callback,
 )
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, parse_pipeline
-
-from slack_server import SlackServer, slack_server  # noqa: F401
 
 BASE_URL = "http://127.0.0.1:8290/airflow"
 RUN_ID = "manual__2026-03-01T10:00:00+00:00"
@@ -85,11 +84,13 @@ def webhook(server: SlackServer, secret: str = WEBHOOK_SECRET) -> str:
 
 
 def bot(server: SlackServer) -> str:
-    return json.dumps({"conn_type": "slack", "password": server.bot_token, "extra": {"base_url": server.base + "/api/"}})
+    return json.dumps(
+        {"conn_type": "slack", "password": server.bot_token, "extra": {"base_url": server.base + "/api/"}}
+    )
 
 
 @pytest.fixture
-def alerts(tmp_path, monkeypatch, slack_server):  # noqa: F811
+def alerts(tmp_path, monkeypatch, slack_server):
     """Alerts wired to the local Slack: webhooks for failures and security, a bot token for deployments."""
     monkeypatch.setenv("TRADOSPHERE_HOME", str(tmp_path))
     monkeypatch.setenv("AIRFLOW__API__BASE_URL", BASE_URL)
@@ -309,7 +310,8 @@ def test_the_next_alert_that_gets_through_sends_the_spooled_ones(alerts):
 
     texts = [message.text for message in alerts.messages]
     assert texts[0] == "*second*"
-    assert "first, while down" in texts[1] and "held back since" in texts[1]
+    assert "first, while down" in texts[1]
+    assert "held back since" in texts[1]
     assert not list(spool_dir().glob("*.json"))
 
 

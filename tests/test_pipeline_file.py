@@ -112,6 +112,16 @@ def test_shipped_pipeline_has_the_guides_jobs(pipeline):
             id="job-name-not-a-task-id",
         ),
         pytest.param(
+            with_change("channels.ci_failures", "#ci-failures"),
+            "broken.yaml: channels.ci_failures: Input should be a valid dictionary",
+            id="channel-without-connection",
+        ),
+        pytest.param(
+            with_change("channels.deployments", {"channel": "deployments", "connection": "slack_deployments"}),
+            "broken.yaml: channels.deployments.channel: String should match pattern",
+            id="channel-without-hash",
+        ),
+        pytest.param(
             with_change("jobs.security_scan.scanners.npm_audit.audit_level", "severe"),
             "broken.yaml: jobs.security_scan.scanners.npm_audit.audit_level: Input should be 'low', 'moderate'",
             id="bad-audit-level",
@@ -135,3 +145,15 @@ def test_repository_url_is_taken_from_the_environment_first(pipeline, monkeypatc
     assert pipeline.repository_url().endswith("/.state/repos/tradosphere.git")
     monkeypatch.setenv("TRADOSPHERE_REPOSITORY", "/srv/git/tradosphere.git")
     assert pipeline.repository_url() == "/srv/git/tradosphere.git"
+
+
+def test_each_channel_names_its_slack_connection(pipeline):
+    routes = {name: pipeline.channels.route(name) for name in ("ci_failures", "deployments", "security_alerts")}
+    assert {name: (route.channel, route.connection) for name, route in routes.items()} == {
+        "ci_failures": ("#ci-failures", "slack_ci_failures"),
+        "deployments": ("#deployments", "slack_deployments"),
+        "security_alerts": ("#security-alerts", "slack_security_alerts"),
+    }
+    assert pipeline.channels.route("approvals").channel == "#deployments"
+    with pytest.raises(PipelineError, match="the pipeline has no channel 'general' \\(channels: ci_failures, "):
+        pipeline.channels.route("general")

@@ -229,3 +229,11 @@ class _FrozenClock(datetime):
     @classmethod
     def now(cls, tz=None):
         return at(20)
+
+
+def test_a_run_with_nothing_done_at_the_deadline_counts_until_now(pipeline):
+    verdict = judge_budget(pipeline, QUEUED, at(16), [], run_unfinished=True)
+
+    assert verdict.over_budget
+    assert verdict.elapsed_minutes == pytest.approx(16.0)
+    assert verdict.not_started[:2] == ["checkout", "install_dependencies"]

@@ -137,8 +137,10 @@ def judge_budget(
         minutes = (end - start).total_seconds() / 60
         stages.append(StageTime(name, minutes, job.budget_minutes if job else None, running))
 
-    elapsed = (last_end - queued_at).total_seconds() / 60
     running_stages = [stage for stage in stages if stage.running]
+    if running_stages or not_started:
+        last_end = max(last_end, now)
+    elapsed = (last_end - queued_at).total_seconds() / 60
     over_budget = elapsed > budget or bool(running_stages) or bool(not_started)
     return BudgetVerdict(
         budget_minutes=budget,

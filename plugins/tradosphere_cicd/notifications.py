@@ -525,7 +525,7 @@ def task_failure_callback(context: Mapping[str, Any]) -> None:
             triggered_by=facts.triggered_by,
             duration_seconds=_elapsed(ti),
             facts=[f"Why: {reason}"] if reason else [],
-            log_tail=_log_tail(exception),
+            log_tail=[line for line in _log_tail(exception) if line.strip() != reason],
             links={
                 **_run_links(facts),
                 "Task log": task_log_link(

@@ -15,6 +15,9 @@ from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, load_pipeline
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="tradosphere-tests-airflow-"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 
+# The local Slack of tests/slack_server.py, as the `slack_server` fixture.
+pytest_plugins = ["slack_server"]
+
 IDENTITY = ["-c", "user.name=Test", "-c", "user.email=test@tradosphere.invalid"]
 
 

@@ -8,6 +8,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from tradosphere_cicd import deployments
+from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE
 from tradosphere_cicd.releases import Release, ReleaseBook
 
 FIRST = "a" * 40
@@ -92,7 +93,9 @@ def test_missed_deploy_deadline_rolls_back_only_a_release_that_went_live(home, m
     )
     monkeypatch.setattr(deployments.notifications, "deployment_alert", lambda kind, **kwargs: alerts.append(kind))
 
-    deployments.deploy_deadline_missed("production", context={"dag_run": {"run_id": "manual__run-1"}})
+    deployments.handle_missed_deadline(
+        "production", DEFAULT_PIPELINE_FILE, {"dag_run": {"dag_id": "deploy_production", "dag_run_id": "manual__run-1"}}
+    )
 
     assert restored == (["production"] if rolled_back else [])
     assert alerts == (["deadline_missed", "rolled_back"] if rolled_back else ["deadline_missed"])

@@ -112,6 +112,16 @@ def test_shipped_pipeline_has_the_guides_jobs(pipeline):
             id="job-name-not-a-task-id",
         ),
         pytest.param(
+            with_change("channels.ci_failures", "#ci-failures"),
+            "broken.yaml: channels.ci_failures: Input should be a valid dictionary",
+            id="channel-without-connection",
+        ),
+        pytest.param(
+            with_change("channels.deployments", {"channel": "deployments", "connection": "slack_deployments"}),
+            "broken.yaml: channels.deployments.channel: String should match pattern",
+            id="channel-without-hash",
+        ),
+        pytest.param(
             with_change("jobs.security_scan.scanners.npm_audit.audit_level", "severe"),
             "broken.yaml: jobs.security_scan.scanners.npm_audit.audit_level: Input should be 'low', 'moderate'",
             id="bad-audit-level",
@@ -193,3 +203,15 @@ def test_shipped_release_goes_to_staging_then_production(pipeline):
     assert staging.approval is None
     assert production.public_url() == "http://127.0.0.1:8400"
     assert pipeline.release_image("backend", "abc1234") == "tradosphere/backend:abc1234"
+
+
+def test_each_channel_names_its_slack_connection(pipeline):
+    routes = {name: pipeline.channels.route(name) for name in ("ci_failures", "deployments", "security_alerts")}
+    assert {name: (route.channel, route.connection) for name, route in routes.items()} == {
+        "ci_failures": ("#ci-failures", "slack_ci_failures"),
+        "deployments": ("#deployments", "slack_deployments"),
+        "security_alerts": ("#security-alerts", "slack_security_alerts"),
+    }
+    assert pipeline.channels.route("approvals").channel == "#deployments"
+    with pytest.raises(PipelineError, match="the pipeline has no channel 'general' \\(channels: ci_failures, "):
+        pipeline.channels.route("general")

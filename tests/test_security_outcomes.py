@@ -67,3 +67,50 @@ def test_unreachable_is_never_clean():
     result = classify_audit(1, UNREACHABLE_405, "moderate")
     assert result.outcome == "unreachable"
     assert "405" in result.reason
+
+
+@pytest.mark.parametrize(
+    ("vulnerabilities", "alerted"),
+    [
+        pytest.param({"moderate": 1, "high": 1, "critical": 1}, True, id="high-and-critical"),
+        pytest.param({"moderate": 3}, False, id="moderate-only"),
+    ],
+)
+def test_vulnerable_audit_tells_security_alerts_only_at_high_or_critical(
+    tmp_path, monkeypatch, vulnerabilities, alerted
+):
+    from airflow.sdk.exceptions import AirflowException
+
+    from tradosphere_cicd import security
+    from tradosphere_cicd.operators import JobOperator
+    from tradosphere_cicd.runs import RunResources
+
+    monkeypatch.setenv("TRADOSPHERE_ARTIFACTS", str(tmp_path))
+    run_id = "manual__audit"
+    folder = RunResources("build_test_deploy", run_id).artifacts_dir("npm_audit")
+    (folder / "security").mkdir(parents=True)
+    (folder / security.AUDIT_REPORT).write_text(report(vulnerabilities, ADVISORIES))
+    (folder / security.AUDIT_EXIT_CODE).write_text("1")
+    monkeypatch.setattr(JobOperator, "_run_job", lambda self, context: {"job": self.task_id})
+    sent = []
+    monkeypatch.setattr(security, "security_findings_alert", lambda *args: sent.append(args))
+
+    class Dag:
+        dag_id = "build_test_deploy"
+
+    class Ti:
+        def xcom_push(self, key, value):
+            pass
+
+    context = {"dag": Dag(), "run_id": run_id, "ti": Ti()}
+    operator = security.NpmAuditOperator(audit_level="moderate")
+
+    with pytest.raises(AirflowException, match="pnpm audit found vulnerabilities"):
+        operator.execute(context)  # type: ignore[arg-type]
+
+    if alerted:
+        [(_, counts, top)] = sent
+        assert (counts["high"], counts["critical"]) == (1, 1)
+        assert top == ["next", "axios", "semver"]
+    else:
+        assert sent == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -491,12 +492,16 @@ class HealthCheckSensor(BaseSensorOperator):
 # ---------------------------------------------------------------------------------------------- deadlines
 
 
-def deploy_deadline_missed(environment: str, pipeline_file: str = str(DEFAULT_PIPELINE_FILE), **kwargs: Any) -> None:
-    """Deadline callback of a deploy DAG: roll back if the run's release went live, and always report."""
-    context = kwargs.get("context") or {}
+async def deploy_deadline_missed(environment: str, pipeline_file: str, context: dict[str, Any] | None = None) -> None:
+    """Deadline callback of a deploy DAG (runs in the triggerer): the work runs in a thread."""
+    await asyncio.to_thread(handle_missed_deadline, environment, Path(pipeline_file), context or {})
+
+
+def handle_missed_deadline(environment: str, pipeline_file: Path, context: Mapping[str, Any]) -> None:
+    """Roll back if the late run's release went live; report the miss either way."""
     dag_run = context.get("dag_run") or {}
-    run_id = dag_run.get("run_id") if isinstance(dag_run, Mapping) else getattr(dag_run, "run_id", None)
-    pipeline = load_pipeline(Path(pipeline_file))
+    run_id = dag_run.get("dag_run_id") or dag_run.get("run_id") if isinstance(dag_run, Mapping) else None
+    pipeline = load_pipeline(pipeline_file)
     budget = pipeline.environment(environment).budget_minutes
     live = ReleaseBook(environment).live()
     went_live = live is not None and run_id is not None and live.deployed_by == run_id

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -15,6 +16,7 @@ from airflow.sdk.exceptions import AirflowSkipException
 from docker.types import Mount
 
 from tradosphere_cicd import settings
+from tradosphere_cicd.budgets import record_stage_time
 from tradosphere_cicd.jobs import SMOKE_TESTS, job_spec
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, load_pipeline
 from tradosphere_cicd.results import JobSummary, count_junit
@@ -91,6 +93,14 @@ class JobOperator(DockerOperator):
         self.spec = spec
 
     def execute(self, context: Context) -> Any:
+        started_at = datetime.now(UTC)
+        record_stage_time(context, started_at)
+        try:
+            return self._run_job(context)
+        finally:
+            record_stage_time(context, started_at, datetime.now(UTC))
+
+    def _run_job(self, context: Context) -> Any:
         run = run_resources(context)
         revision = revision_of(context)
         ti_map_index = context["ti"].map_index

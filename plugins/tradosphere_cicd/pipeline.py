@@ -159,10 +159,27 @@ class Budgets(_Strict):
     pipeline_minutes: float = Field(default=15, gt=0)
 
 
+class ChannelRoute(_Strict):
+    """A Slack channel and the Airflow connection (incoming webhook or bot token) that posts to it."""
+
+    channel: str = Field(pattern=r"^#[a-z0-9][a-z0-9_-]*$")
+    connection: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+
+
 class Channels(_Strict):
-    ci_failures: str = "#ci-failures"
-    deployments: str = "#deployments"
-    security_alerts: str = "#security-alerts"
+    """Where each kind of alert goes: the guide's three channels, and approval requests."""
+
+    ci_failures: ChannelRoute = ChannelRoute(channel="#ci-failures", connection="slack_ci_failures")
+    deployments: ChannelRoute = ChannelRoute(channel="#deployments", connection="slack_deployments")
+    security_alerts: ChannelRoute = ChannelRoute(channel="#security-alerts", connection="slack_security_alerts")
+    approvals: ChannelRoute = ChannelRoute(channel="#deployments", connection="slack_deployments")
+
+    def route(self, name: str) -> ChannelRoute:
+        if name not in type(self).model_fields:
+            known = ", ".join(type(self).model_fields)
+            raise PipelineError(f"the pipeline has no channel {name!r} (channels: {known})")
+        route: ChannelRoute = getattr(self, name)
+        return route
 
 
 class Approval(_Strict):

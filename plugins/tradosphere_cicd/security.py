@@ -12,6 +12,7 @@ from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowException, AirflowNotFoundException
 
 from tradosphere_cicd.jobs import JobSpec
+from tradosphere_cicd.notifications import security_findings_alert
 from tradosphere_cicd.operators import JobOperator, run_resources, skip
 from tradosphere_cicd.pipeline import Step
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SEVERITIES = ["info", "low", "moderate", "high", "critical"]
+# Findings at these levels are told to #security-alerts.
+SERIOUS = ("high", "critical")
 UNREACHABLE_MARKERS = (
     "ERR_PNPM_AUDIT_BAD_RESPONSE",
     "ERR_PNPM_AUDIT_ENDPOINT_NOT_EXISTS",
@@ -116,6 +119,8 @@ class NpmAuditOperator(JobOperator):
             log.info("pnpm audit: clean at level %s (%s)", self.audit_level, result.counts or "no findings")
             return outcome
         if result.outcome == "vulnerable":
+            if any(result.counts.get(level, 0) for level in SERIOUS):
+                security_findings_alert(context, result.counts, result.top_packages)
             raise AirflowException(
                 f"pnpm audit found vulnerabilities: {result.reason}; counts {result.counts}; "
                 f"top packages: {', '.join(result.top_packages) or 'unknown'}"

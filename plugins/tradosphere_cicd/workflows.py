@@ -5,16 +5,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, DeadlineAlert, DeadlineReference, Param, SyncCallback, TaskGroup
+from airflow.sdk import DAG, Param, TaskGroup
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
 from tradosphere_cicd import deployments, tasks
+from tradosphere_cicd.budgets import pipeline_deadline
 from tradosphere_cicd.jobs import CHECKOUT, INSTALL, SMOKE_TESTS
+from tradosphere_cicd.notifications import task_failure_callback
 from tradosphere_cicd.operators import JobOperator, SmokeTestsOperator
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, load_pipeline
 from tradosphere_cicd.security import DependencyCheckOperator, NpmAuditOperator, SnykOperator
 
 START_DATE = datetime(2026, 1, 1)
-DEFAULT_ARGS = {"owner": "tradosphere-ci", "retries": 0}
+DEFAULT_ARGS = {"owner": "tradosphere-ci", "retries": 0, "on_failure_callback": task_failure_callback}
 
 
 def build_test_deploy(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = None) -> DAG:
@@ -28,6 +32,7 @@ def build_test_deploy(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str |
         max_active_runs=2,
         max_active_tasks=4,
         default_args=DEFAULT_ARGS,
+        deadline=pipeline_deadline(pipeline, pipeline_file),
         tags=["tradosphere", "ci"],
         doc_md=doc_md,
         params={
@@ -125,7 +130,7 @@ def deploy_environment(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
         deadline=DeadlineAlert(
             reference=DeadlineReference.DAGRUN_QUEUED_AT,
             interval=timedelta(minutes=environment.budget_minutes),
-            callback=SyncCallback(
+            callback=AsyncCallback(
                 deployments.deploy_deadline_missed, kwargs={"environment": name, "pipeline_file": str(pipeline_file)}
             ),
         ),

@@ -32,11 +32,32 @@ GUIDE_EDGES = {
     ("test_e2e", "stop_services"),
     ("start_services", "stop_services"),
     ("stop_services", "cleanup_run"),
-    ("security_scan.npm_audit", "cleanup_run"),
-    ("security_scan.snyk", "cleanup_run"),
-    ("security_scan.dependency_check", "cleanup_run"),
-    ("build_docker_images", "cleanup_run"),
+    ("build_docker_images", "deploy_staging"),
+    ("security_scan.npm_audit", "deploy_staging"),
+    ("security_scan.snyk", "deploy_staging"),
+    ("security_scan.dependency_check", "deploy_staging"),
+    ("deploy_staging", "smoke_tests"),
+    ("smoke_tests", "hold_for_approval"),
+    ("hold_for_approval", "deploy_production"),
+    ("deploy_production", "cleanup_run"),
     ("checkout", "cleanup_run"),
+}
+
+DEPLOY_EDGES = {
+    "deploy_staging": {
+        ("prepare_release", "run_migrations"),
+        ("run_migrations", "start_release"),
+        ("start_release", "switch_traffic"),
+        ("switch_traffic", "retire_previous"),
+    },
+    "deploy_production": {
+        ("prepare_release", "run_migrations"),
+        ("run_migrations", "start_release"),
+        ("start_release", "switch_traffic"),
+        ("switch_traffic", "health_check"),
+        ("health_check", "retire_previous"),
+        ("health_check", "rollback"),
+    },
 }
 
 
@@ -57,6 +78,34 @@ def test_build_test_deploy_follows_the_guide(dagbag):
     dag = dagbag.dags["build_test_deploy"]
     edges = {(task.task_id, downstream) for task in dag.tasks for downstream in task.downstream_task_ids}
     assert edges == GUIDE_EDGES
+
+
+@pytest.mark.parametrize("dag_id", sorted(DEPLOY_EDGES))
+def test_deploy_dags_release_in_the_order_of_a_blue_green_switch(dagbag, dag_id):
+    dag = dagbag.dags[dag_id]
+    edges = {(task.task_id, downstream) for task in dag.tasks for downstream in task.downstream_task_ids}
+    assert edges == DEPLOY_EDGES[dag_id]
+    assert set(dag.params.keys()) == {"version", "frontend_image", "backend_image", "branch", "source"}
+    assert dag.max_active_runs == 1
+
+
+@pytest.mark.parametrize(("dag_id", "minutes"), [("deploy_staging", 5), ("deploy_production", 8)])
+def test_deploy_dags_carry_the_guides_deadline(dagbag, dag_id, minutes):
+    deadline = dagbag.dags[dag_id].deadline
+    alert = deadline[0] if isinstance(deadline, list) else deadline
+    assert alert.interval.total_seconds() == minutes * 60
+    assert alert.callback.path.endswith("deployments.deploy_deadline_missed")
+
+
+def test_production_needs_an_approval_and_rolls_back_on_a_failed_health_check(dagbag):
+    build = dagbag.dags["build_test_deploy"]
+    gate = build.get_task("hold_for_approval")
+    assert gate.fail_on_reject
+    assert [user["id"] for user in gate.assigned_users] == ["admin"]
+    rollback = dagbag.dags["deploy_production"].get_task("rollback")
+    assert rollback.trigger_dag_id == "rollback"
+    assert rollback.trigger_rule == "one_failed"
+    assert dagbag.dags["rollback"].params["environment"] == "production"
 
 
 def test_setup_and_teardown_tasks(dagbag):
@@ -84,7 +133,8 @@ def test_params_are_branch_and_commit_with_defaults(dagbag):
     assert "tradosphere" in dag.tags
 
 
-def test_every_task_has_an_owner_and_no_retries(dagbag):
-    for task in dagbag.dags["build_test_deploy"].tasks:
+@pytest.mark.parametrize("dag_id", ["build_test_deploy", "deploy_staging", "deploy_production", "rollback"])
+def test_every_task_has_an_owner_and_no_retries(dagbag, dag_id):
+    for task in dagbag.dags[dag_id].tasks:
         assert task.owner == "tradosphere-ci", task.task_id
         assert task.retries == 0, task.task_id

@@ -328,6 +328,7 @@ class ReleaseOperator(TriggerDagRunOperator):
             skip(f"{self.environment_name} {rule}: branch {revision['branch']!r} is not deployed there")
         self.conf = {
             "version": revision["commit"],
+            "branch": revision["branch"],
             "frontend_image": pipeline.release_image("frontend", revision["commit"]),
             "backend_image": pipeline.release_image("backend", revision["commit"]),
             "source": f"{context['dag'].dag_id} {context['run_id']} ({revision['branch']})",

@@ -275,12 +275,14 @@ def hosted_deploy_tasks(
     return [frontend, backend, migrations]
 
 
-def hosted_rollback_task(pipeline: Pipeline, environment_name: str, version: str) -> BaseOperator:
+def hosted_rollback_task(
+    pipeline: Pipeline, environment_name: str, version: str, task_id: str = "rollback_release"
+) -> BaseOperator:
     """The rollback of one hosted environment to ``version`` (a commit SHA, or a template that renders to one)."""
     common = _common(pipeline, environment_name)
     names = common["names"]
     return RollbackReleaseOperator(
-        task_id="rollback_release",
+        task_id=task_id,
         environment_name=environment_name,
         version=version,
         image=common["image"],

@@ -19,8 +19,18 @@ log = logging.getLogger(__name__)
 def resolve_revision(**context: Any) -> dict[str, Any]:
     """Check the branch and commit parameters, reach the Docker engine, and pin the commit to build."""
     params = context["params"]
-    branch = str(params.get("branch") or "")
-    commit = str(params.get("commit") or "")
+    return _resolve(str(params.get("branch") or ""), str(params.get("commit") or ""))
+
+
+@task(task_id=RESOLVE_TASK)
+def resolve_release_revision(**context: Any) -> dict[str, Any]:
+    """Pin the commit of the release being deployed, so that the deploy scripts run from its checkout."""
+    params = context["params"]
+    branch = str(params.get("branch") or "") or load_pipeline().repository.default_branch
+    return _resolve(branch, str(params.get("version") or ""))
+
+
+def _resolve(branch: str, commit: str) -> dict[str, Any]:
     try:
         revision.check_branch_name(branch)
         revision.check_commit(commit)
@@ -159,3 +169,10 @@ def restore_release(**context: Any) -> dict[str, Any]:
             context=context,
         )
     return result
+
+
+@task.short_circuit(task_id="is_hosted_rollback")
+def is_rollback_of(environment: str, **context: Any) -> bool:
+    """Go on to the hosted rollback only for this environment, and only when the release changed."""
+    restored = context["ti"].xcom_pull(task_ids="restore_release") or {}
+    return context["params"].get("environment") == environment and bool(restored.get("changed"))

@@ -148,6 +148,12 @@ def deploy_environment(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
             "backend_image": Param(
                 "", type="string", title="Backend image", description="Default: the backend image of that version."
             ),
+            "branch": Param(
+                pipeline.repository.default_branch,
+                type="string",
+                title="Branch",
+                description="The branch the version was built from (hosted targets check it out from there).",
+            ),
             "source": Param("", type="string", title="Source", description="What asked for this deploy."),
         },
     ) as dag:
@@ -162,12 +168,15 @@ def deploy_environment(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
         else:
             from tradosphere_cicd import hosted
 
+            # the guide's scripts deploy from a checkout of the version, with its dependencies installed
+            revision = tasks.resolve_release_revision()
+            checkout = JobOperator(job_name=CHECKOUT, pipeline_file=str(pipeline_file))
+            install = JobOperator(job_name=INSTALL, pipeline_file=str(pipeline_file))
             steps = hosted.hosted_deploy_tasks(pipeline, name)
             live = tasks.switch_traffic(name)
-            prepare >> steps[0]
-            for before, after in zip(steps, steps[1:], strict=False):
-                before >> after
+            prepare >> revision >> checkout >> install >> steps[0]
             steps[-1] >> live
+            live >> tasks.cleanup_run().as_teardown(setups=checkout)
         retire = tasks.retire_previous(name)
         if environment.health is not None:
             check = deployments.HealthCheckSensor(environment_name=name, pipeline_file=str(pipeline_file))
@@ -210,7 +219,18 @@ def rollback(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = N
             "reason": Param("", type="string", title="Reason", description="Why; shown in the alert."),
         },
     ) as dag:
-        tasks.restore_release()
+        restore = tasks.restore_release()
+        for name, environment in pipeline.environments.items():
+            if environment.target == "vercel_railway":
+                from tradosphere_cicd import hosted
+
+                gate = tasks.is_rollback_of.override(task_id=f"is_rollback_of_{name}")(name)
+                restore >> gate >> hosted.hosted_rollback_task(
+                    pipeline,
+                    name,
+                    "{{ ti.xcom_pull(task_ids='restore_release')['after'] }}",
+                    task_id=f"rollback_release_{name}",
+                )
     return dag
 
 

@@ -167,6 +167,7 @@ def test_a_release_goes_live_and_the_next_replaces_it_without_a_failed_request(
     stack.start(release("v2", images), "green")
     print(f"release v2 started in {time.monotonic() - started:.1f} s")
     assert health(stack)[1]["version"] == "v1", "starting the idle colour does not touch the live one"
+    assert (stack.running_version("blue"), stack.running_version("green")) == ("v1", "v2")
 
     load = Load(f"{stack.public_url}/api/health")
     thread = threading.Thread(target=load.run)
@@ -194,6 +195,7 @@ def test_a_release_goes_live_and_the_next_replaces_it_without_a_failed_request(
     assert stack.live_colour() == "green"
 
     assert stack.retire("blue") == [stack.container_name("web-blue"), stack.container_name("api-blue")]
+    assert stack.running_version("blue") is None
     assert health(stack)[1]["version"] == "v2"
     with pytest.raises(Exception, match="green serves traffic now"):
         stack.retire("green")
@@ -226,6 +228,7 @@ def test_a_release_whose_api_never_gets_ready_fails_and_the_live_colour_keeps_se
     assert (status, colour) == (200, live)
     assert body["version"] != "v3-broken"
     assert stack.live_colour() == live
+    assert stack.running_version(idle) is None, "the failed release's containers are stopped"
     with pytest.raises(Exception, match="not running"):
         stack.switch(idle)
     assert health(stack)[2] == live, "a refused switch leaves the proxy as it was"

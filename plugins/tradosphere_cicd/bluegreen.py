@@ -207,6 +207,24 @@ class DockerEnvironment:
         """The colour that does not serve traffic: where the next release starts."""
         return "green" if self.live_colour() == "blue" else "blue"
 
+    def running_version(self, colour: str) -> str | None:
+        """The release version whose web app and API both run in `colour`, or None.
+
+        A rollback within the health window finds the previous release still running in the other
+        colour: switching back to it is then enough, no start needed.
+        """
+        _check_colour(colour)
+        versions = set()
+        for part in ("web", "api"):
+            try:
+                container = self.client.containers.get(self.container_name(f"{part}-{colour}"))
+            except NotFound:
+                return None
+            if container.status != "running":
+                return None
+            versions.add(container.labels.get(LABEL_VERSION))
+        return versions.pop() if len(versions) == 1 else None
+
     # ------------------------------------------------------------------ releases
 
     def start(self, release: Release, colour: str) -> None:
@@ -274,7 +292,7 @@ class DockerEnvironment:
         _check_colour(colour)
         started = time.monotonic()
         proxy = self._container("proxy")
-        for role in (f"web-{colour}", f"api-{colour}"):
+        for role in ("proxy", f"web-{colour}", f"api-{colour}"):
             container = self._container(role)
             if container.status != "running":
                 raise DeployError(
@@ -405,6 +423,9 @@ class DockerEnvironment:
             except APIError as error:
                 log.warning("Environment %s: %s would not start (%s); creating it again", self.name, name, error)
                 container.remove(force=True)
+        # unless-stopped brings the stack back after an engine restart. The proxy resolves the live colour's
+        # container names when nginx starts, so it fails and is restarted by Docker until they run again:
+        # after a host restart the environment answers once its live colour is up, a few seconds later.
         try:
             container = self.client.containers.run(
                 image,

@@ -31,3 +31,8 @@ def docker_url() -> str:
 def docker_socket_path(url: str) -> str | None:
     """The socket file behind a unix:// URL, for jobs that drive the engine themselves."""
     return url.removeprefix("unix://") if url.startswith("unix://") else None
+
+
+def deploy_namespace() -> str:
+    """Prefix of every container, network and volume of the deploy environments: TRADOSPHERE_NAMESPACE."""
+    return os.environ.get("TRADOSPHERE_NAMESPACE") or "tradosphere"

@@ -5,12 +5,12 @@ test.describe('health endpoints', () => {
   test('web /api/health answers ok', { tag: '@smoke' }, async ({ request }) => {
     const res = await request.get('/api/health');
     expect(res.status()).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', version: expect.any(String) });
   });
 
   test('api /health answers ok', async ({ request }) => {
     const res = await request.get(`${API_BASE_URL}/health`);
     expect(res.status()).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(await res.json()).toEqual({ status: 'ok', version: expect.any(String) });
   });
 });

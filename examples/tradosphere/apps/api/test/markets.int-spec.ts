@@ -50,9 +50,9 @@ beforeEach(async () => {
 
 describe('GET /health', () => {
   it('answers ok', async () => {
-    const res = await getJson<{ status: string }>('/health');
+    const res = await getJson<{ status: string; version: string }>('/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', version: process.env.RELEASE_VERSION ?? 'dev' });
   });
 });
 

@@ -11,6 +11,8 @@ export interface Market {
 /** Body of `GET /health` on both apps. */
 export interface HealthStatus {
   status: 'ok';
+  /** The release this process runs (RELEASE_VERSION), or "dev" outside a deploy. */
+  version: string;
 }
 
 /** Whether a `GET /markets` answer came from the cache or the database. */

@@ -1,10 +1,10 @@
 import { Controller, Get } from '@nestjs/common';
-import type { HealthStatus } from '@tradosphere/shared';
+import { healthStatus, type HealthStatus } from '@tradosphere/shared';
 
 @Controller('health')
 export class HealthController {
   @Get()
   check(): HealthStatus {
-    return { status: 'ok' };
+    return healthStatus(process.env.RELEASE_VERSION);
   }
 }

@@ -13,7 +13,13 @@ import pytest
 import requests
 
 from tradosphere_cicd import engine
-from tradosphere_cicd.bluegreen import COLOUR_HEADER, LABEL_ENVIRONMENT, DockerEnvironment, ReleaseNotReadyError
+from tradosphere_cicd.bluegreen import (
+    COLOUR_HEADER,
+    LABEL_ENVIRONMENT,
+    DeployError,
+    DockerEnvironment,
+    ReleaseNotReadyError,
+)
 from tradosphere_cicd.pipeline import PROJECT_ROOT, DockerTarget, Environment
 from tradosphere_cicd.releases import Release
 
@@ -197,9 +203,9 @@ def test_a_release_goes_live_and_the_next_replaces_it_without_a_failed_request(
     assert stack.retire("blue") == [stack.container_name("web-blue"), stack.container_name("api-blue")]
     assert stack.running_version("blue") is None
     assert health(stack)[1]["version"] == "v2"
-    with pytest.raises(Exception, match="green serves traffic now"):
+    with pytest.raises(DeployError, match="green serves traffic now"):
         stack.retire("green")
-    with pytest.raises(Exception, match="green serves traffic now"):
+    with pytest.raises(DeployError, match="green serves traffic now"):
         stack.start(release("v3", images), "green")
 
 
@@ -229,10 +235,26 @@ def test_a_release_whose_api_never_gets_ready_fails_and_the_live_colour_keeps_se
     assert body["version"] != "v3-broken"
     assert stack.live_colour() == live
     assert stack.running_version(idle) is None, "the failed release's containers are stopped"
-    with pytest.raises(Exception, match="not running"):
+    with pytest.raises(DeployError, match="not running"):
         stack.switch(idle)
     assert health(stack)[2] == live, "a refused switch leaves the proxy as it was"
     assert stack.retire(idle) == [stack.container_name(f"web-{idle}"), stack.container_name(f"api-{idle}")]
+
+
+def test_a_port_taken_by_another_stack_is_an_error_that_names_the_setting(
+    stack: DockerEnvironment, client: docker.DockerClient
+) -> None:
+    other = DockerEnvironment(client, "staging", environment(), namespace=f"{NAMESPACE}-other")
+    try:
+        with pytest.raises(DeployError) as caught:
+            other.ensure_stack()
+        message = str(caught.value)
+        assert other.container_name("postgres") in message
+        assert "environments.staging.docker.database_port" in message
+        assert client.containers.list(all=True, filters={"name": other.container_name("postgres")}) == []
+    finally:
+        other.remove()
+    assert health(stack)[0] == 200, "the stack that holds the port is untouched"
 
 
 def test_remove_leaves_nothing_of_the_environment(stack: DockerEnvironment, client: docker.DockerClient) -> None:

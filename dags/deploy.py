@@ -2,7 +2,7 @@
 ### deploy_&lt;environment&gt;
 
 Deploys one version of TradoSphere to one environment of `include/pipeline.yaml`
-(one DAG per environment: deploy_staging, deploy_production). build_test_deploy
+(one Airflow DAG per environment: deploy_staging, deploy_production). build_test_deploy
 triggers it and waits; trigger it by hand with a **version** (commit SHA) to
 redeploy a version that was built before.
 

@@ -3,7 +3,7 @@
 
 Puts an environment's last good release back into service, or an earlier
 version from its history. Health checks and missed deploy deadlines start it
-automatically; trigger it by hand with an **environment** (and optionally a
+automatically; trigger it by hand from the Airflow UI with an **environment** (and optionally a
 **version**). Rolling back to what already serves changes nothing.
 """
 

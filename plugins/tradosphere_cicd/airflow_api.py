@@ -138,9 +138,8 @@ class AirflowApi:
         raise AirflowApiError(f"task {task_id} of {dag_id} run {run_id} did not reach {sorted(states)}: {current}")
 
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
-        return self._call("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after", "limit": 50})[
-            "dag_runs"
-        ]
+        return self._call("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after", "limit": 50})["dag_runs"]
+
 
 def _log_line(item: Any) -> str:
     """One structured log record as text; an exception's type and message follow its event."""

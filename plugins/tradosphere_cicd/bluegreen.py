@@ -118,6 +118,37 @@ def _check_colour(colour: str) -> None:
         raise ValueError(f"colour {colour!r} is not one of {', '.join(COLOURS)}")
 
 
+def stack_prefix(name: str, namespace: str | None = None) -> str:
+    """What every container, the network and the volume of an environment's stack are named after."""
+    return f"{namespace or settings.deploy_namespace()}-{name.replace('_', '-')}"
+
+
+def internal_url(name: str) -> str:
+    """The environment's address for containers on its network: its reverse proxy."""
+    return f"http://{stack_prefix(name)}-proxy"
+
+
+def password_file(prefix: str) -> Path:
+    return settings.home() / "secrets" / f"{prefix}-database-password"
+
+
+def database_password(prefix: str) -> str:
+    """An environment's database password: made once, kept beside the release records (mode 0600)."""
+    path = password_file(prefix)
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_hex(24) + "\n")
+    return path.read_text(encoding="utf-8").strip()
+
+
 class DockerEnvironment:
     """One environment's blue-green stack on a Docker engine."""
 
@@ -137,7 +168,7 @@ class DockerEnvironment:
         self.environment = environment
         self.target: DockerTarget = environment.docker
         self.namespace = namespace or settings.deploy_namespace()
-        self.prefix = f"{self.namespace}-{name.replace('_', '-')}"
+        self.prefix = stack_prefix(name, self.namespace)
         self.network = self.prefix
         self.volume = f"{self.prefix}-db"
         self.public_url = f"http://127.0.0.1:{self.target.proxy_port}"
@@ -371,23 +402,10 @@ class DockerEnvironment:
         return f"postgresql://{DATABASE_USER}:{self._database_password()}@{host}:{port}/{DATABASE_NAME}"
 
     def _password_file(self) -> Path:
-        return settings.home() / "secrets" / f"{self.prefix}-database-password"
+        return password_file(self.prefix)
 
     def _database_password(self) -> str:
-        """The environment's database password: made once, kept beside the release records (mode 0600)."""
-        path = self._password_file()
-        try:
-            return path.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            pass
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text(encoding="utf-8").strip()
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(secrets.token_hex(24) + "\n")
-        return path.read_text(encoding="utf-8").strip()
+        return database_password(self.prefix)
 
     def _mask(self, text: str) -> str:
         password = self._password_file().read_text(encoding="utf-8").strip() if self._password_file().exists() else ""

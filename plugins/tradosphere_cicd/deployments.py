@@ -16,11 +16,11 @@ from airflow.providers.docker.operators.docker import DockerOperator
 from airflow.providers.standard.exceptions import HITLRejectException, HITLTimeoutError
 from airflow.providers.standard.operators.hitl import ApprovalOperator
 from airflow.providers.standard.operators.trigger_dagrun import TriggerDagRunOperator
-from airflow.sdk import BaseHook, BaseSensorOperator
+from airflow.sdk import BaseSensorOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from tradosphere_cicd import engine, health, notifications, settings
-from tradosphere_cicd.bluegreen import DockerEnvironment
+from tradosphere_cicd.bluegreen import DeployError, DockerEnvironment
 from tradosphere_cicd.operators import revision_of, skip
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Environment, Pipeline, load_pipeline
 from tradosphere_cicd.releases import Release, ReleaseBook
@@ -36,36 +36,12 @@ PREPARE_TASK = "prepare_release"
 ROLLBACK_DAG = "rollback"
 
 
-class DeployError(RuntimeError):
-    """A release cannot be deployed or restored as asked."""
-
-
 def deploy_dag_id(environment: str) -> str:
     return f"deploy_{environment}"
 
 
 def docker_environment(client, name: str, environment: Environment) -> DockerEnvironment:
-    """The environment's blue-green stack, with the database credentials of its Airflow connection."""
-    connection = database_connection(environment)
-    return DockerEnvironment(
-        client,
-        name,
-        environment,
-        database_user=connection.login or "tradosphere",
-        database_password=connection.password or "",
-        database_name=connection.schema or "tradosphere",
-    )
-
-
-def database_connection(environment: Environment):
-    try:
-        return BaseHook.get_connection(environment.database_connection)
-    except Exception as error:
-        raise DeployError(
-            f"the environment's database connection {environment.database_connection!r} is not defined ({error}); "
-            f"add it: airflow connections add {environment.database_connection} --conn-type postgres "
-            "--conn-host 127.0.0.1 --conn-port PORT --conn-login USER --conn-password PASSWORD --conn-schema DB"
-        ) from None
+    return DockerEnvironment(client, name, environment)
 
 
 # ---------------------------------------------------------------------------------------------- releases
@@ -201,7 +177,11 @@ def restore(pipeline: Pipeline, name: str, version: str, reason: str, run_id: st
     live = book.live()
     target = _rollback_target(book, name, version)
     log.info(
-        "Rolling %s back from %s to %s (%s)", name, live.version[:12] if live else "nothing", target.version[:12], reason
+        "Rolling %s back from %s to %s (%s)",
+        name,
+        live.version[:12] if live else "nothing",
+        target.version[:12],
+        reason,
     )
     if environment.target == "docker":
         client = engine.connect()
@@ -211,7 +191,7 @@ def restore(pipeline: Pipeline, name: str, version: str, reason: str, run_id: st
             if live is not None and live.version == target.version and stack.live_colour() == live.colour:
                 log.info("%s already serves %s: nothing to do", name, target.version[:12])
                 return {"environment": name, "before": live.version, "after": target.version, "changed": False}
-            colour = target.colour if target.colour and stack.serves(target, target.colour) else None
+            colour = target.colour if target.colour and stack.running_version(target.colour) == target.version else None
             if colour is None:
                 colour = stack.idle_colour()
                 stack.start(replace(target, colour=colour), colour)
@@ -379,7 +359,9 @@ class ApprovalGate(ApprovalOperator):
             raise ValueError(f"environment_name: {environment_name!r} has no approval section in the pipeline file")
         approval = environment.approval
         kwargs.setdefault("task_id", "hold_for_approval")
-        staging = [name for name in (pipeline.release.environments if pipeline.release else []) if name != environment_name]
+        staging = [
+            name for name in (pipeline.release.environments if pipeline.release else []) if name != environment_name
+        ]
         staged_at = pipeline.environment(staging[0]).public_url() if staging else "(no earlier environment)"
         super().__init__(
             subject=(
@@ -396,7 +378,9 @@ class ApprovalGate(ApprovalOperator):
             assigned_users=[{"id": user, "name": user} for user in approval.approvers],
             response_timeout=timedelta(minutes=approval.window_minutes),
             fail_on_reject=True,
-            notifiers=[notifications.ApprovalRequestNotifier(environment=environment_name, approvers=approval.approvers)],
+            notifiers=[
+                notifications.ApprovalRequestNotifier(environment=environment_name, approvers=approval.approvers)
+            ],
             **kwargs,
         )
         self.environment_name = environment_name
@@ -419,7 +403,9 @@ class ApprovalGate(ApprovalOperator):
             ) from None
         except HITLRejectException:
             who = (event.get("responded_by_user") or {}).get("name", "an approver")
-            raise AirflowFailException(f"{who} rejected the deploy to {self.environment_name}: nothing deployed") from None
+            raise AirflowFailException(
+                f"{who} rejected the deploy to {self.environment_name}: nothing deployed"
+            ) from None
         who = (answer.get("responded_by_user") or {}).get("name", "?")
         log.info("%s approved the deploy to %s", who, self.environment_name)
         return answer

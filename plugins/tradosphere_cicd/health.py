@@ -53,6 +53,21 @@ class HealthFigures:
         rank = math.ceil(0.95 * len(ordered))
         return ordered[rank - 1]
 
+    def summary(self) -> dict[str, float | int | str]:
+        """The figures as a person reads them (and as they go to XCom)."""
+        return {
+            "requests": self.requests,
+            "frontend_requests": self.frontend_requests,
+            "frontend_5xx": self.frontend_5xx,
+            "frontend_5xx_ratio": round(self.frontend_5xx_ratio(), 4),
+            "backend_requests": self.backend_requests(),
+            "backend_failures": self.backend_failures,
+            "backend_failure_ratio": round(self.backend_failure_ratio(), 4),
+            "backend_p95_seconds": round(self.backend_p95(), 3),
+            "db_errors": self.db_errors,
+            "last_db_error": self.last_db_error,
+        }
+
 
 def _get(url: str, timeout: float) -> tuple[int | None, float]:
     """Status code (None when no answer came) and the seconds the request took."""

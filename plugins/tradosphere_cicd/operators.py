@@ -221,13 +221,12 @@ class SmokeTestsOperator(JobOperator):
         self, run: RunResources, revision: dict[str, Any], artifacts_dir: Path, map_index: int
     ) -> None:
         super()._prepare_container(run, revision, artifacts_dir, map_index)
-        from tradosphere_cicd.bluegreen import stack_names
+        from tradosphere_cicd.bluegreen import internal_url, stack_prefix
 
         environment = load_pipeline(Path(self.pipeline_file)).environment(self.environment_name)
         if environment.target == "docker":
-            names = stack_names(self.environment_name)
-            self.network_mode = names.network
-            self.environment["BASE_URL"] = names.internal_url
+            self.network_mode = stack_prefix(self.environment_name)
+            self.environment["BASE_URL"] = internal_url(self.environment_name)
         else:
             self.network_mode = "bridge"
             self.environment["BASE_URL"] = environment.public_url()

@@ -38,6 +38,8 @@ class Release:
     backend_image: str
     colour: str | None = None
     deployed_at: str = ""
+    # the DAG run that put it live: tells a deploy run whether its own release is the one serving
+    deployed_by: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,7 +51,7 @@ class Release:
         missing = [key for key in ("version", "frontend_image", "backend_image") if not data.get(key)]
         if missing:
             raise ValueError(f"a release needs {', '.join(missing)}")
-        unknown = set(data) - {"version", "frontend_image", "backend_image", "colour", "deployed_at"}
+        unknown = set(data) - {"version", "frontend_image", "backend_image", "colour", "deployed_at", "deployed_by"}
         if unknown:
             raise ValueError(f"unknown release keys: {', '.join(sorted(unknown))}")
         return cls(
@@ -58,6 +60,7 @@ class Release:
             backend_image=str(data["backend_image"]),
             colour=data.get("colour"),
             deployed_at=str(data.get("deployed_at") or ""),
+            deployed_by=str(data.get("deployed_by") or ""),
         )
 
 

@@ -11,7 +11,7 @@ from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
 from tradosphere_cicd import deployments, tasks
 from tradosphere_cicd.budgets import pipeline_deadline
-from tradosphere_cicd.jobs import CHECKOUT, INSTALL, SMOKE_TESTS
+from tradosphere_cicd.jobs import CHECKOUT, INSTALL
 from tradosphere_cicd.notifications import task_failure_callback
 from tradosphere_cicd.operators import JobOperator, SmokeTestsOperator
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, load_pipeline
@@ -88,7 +88,9 @@ def _release_stages(pipeline: Pipeline, pipeline_file: Path, job_tasks: dict) ->
     assert pipeline.release is not None
     release = pipeline.release
     previous: list = [job_tasks[name] for name in release.requires]
-    leaves = [job_tasks[name] for name in pipeline.jobs if name not in release.requires and not _is_required(pipeline, name)]
+    leaves = [
+        job_tasks[name] for name in pipeline.jobs if name not in release.requires and not _is_required(pipeline, name)
+    ]
     for index, name in enumerate(release.environments):
         environment = pipeline.environment(name)
         if environment.approval is not None:
@@ -225,11 +227,15 @@ def rollback(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = N
                 from tradosphere_cicd import hosted
 
                 gate = tasks.is_rollback_of.override(task_id=f"is_rollback_of_{name}")(name)
-                restore >> gate >> hosted.hosted_rollback_task(
-                    pipeline,
-                    name,
-                    "{{ ti.xcom_pull(task_ids='restore_release')['after'] }}",
-                    task_id=f"rollback_release_{name}",
+                (
+                    restore
+                    >> gate
+                    >> hosted.hosted_rollback_task(
+                        pipeline,
+                        name,
+                        "{{ ti.xcom_pull(task_ids='restore_release')['after'] }}",
+                        task_id=f"rollback_release_{name}",
+                    )
                 )
     return dag
 

@@ -123,3 +123,19 @@ def push_branch(repository: Path, tmp_path: Path, branch: str, change) -> str:
     subprocess.run(["git", *IDENTITY, "commit", "--quiet", "-m", f"test: {branch}"], cwd=work, check=True)
     subprocess.run(["git", "push", "--quiet", "--force", "origin", branch], cwd=work, check=True)
     return subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def environments(stack_env, airflow, engine) -> Iterator[dict[str, str]]:
+    """Public address of each environment of the test pipeline; their stacks are removed at the end."""
+    from tradosphere_cicd.bluegreen import DockerEnvironment
+    from tradosphere_cicd.pipeline import parse_pipeline
+
+    path = Path(stack_env["TRADOSPHERE_PIPELINE_FILE"])
+    pipeline = parse_pipeline(path.read_text(), source=str(path))
+    yield {name: environment.public_url() for name, environment in pipeline.environments.items()}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRADOSPHERE_HOME", stack_env["TRADOSPHERE_HOME"])
+        for name, environment in pipeline.environments.items():
+            if environment.docker is not None:
+                DockerEnvironment(engine, name, environment, namespace=NAMESPACE).remove()

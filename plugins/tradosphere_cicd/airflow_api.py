@@ -22,6 +22,8 @@ class TaskState:
     map_index: int
     state: str | None
     duration: float | None
+    start_date: str | None = None
+    end_date: str | None = None
 
     @property
     def label(self) -> str:
@@ -77,13 +79,23 @@ class AirflowApi:
             body["note"] = note
         return self._call("POST", f"/dags/{dag_id}/dagRuns", json=body)["dag_run_id"]
 
+    def run(self, dag_id: str, run_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")
+
     def run_state(self, dag_id: str, run_id: str) -> str:
-        return self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+        return self.run(dag_id, run_id)["state"]
 
     def task_states(self, dag_id: str, run_id: str) -> list[TaskState]:
         answer = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 200})
         return [
-            TaskState(item["task_id"], item.get("map_index", -1), item.get("state"), item.get("duration"))
+            TaskState(
+                item["task_id"],
+                item.get("map_index", -1),
+                item.get("state"),
+                item.get("duration"),
+                item.get("start_date"),
+                item.get("end_date"),
+            )
             for item in answer["task_instances"]
         ]
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 import requests
 
+from tradosphere_cicd.example_releases import example_releases
 from tradosphere_cicd.follow import follow
 from tradosphere_cicd.releases import ReleaseBook
 
-from .conftest import OVERRUN_ENVIRONMENT, git_head, push_branch
+from .conftest import OVERRUN_ENVIRONMENT
 
 pytestmark = pytest.mark.e2e
 
 DEPLOY_TIMEOUT = 600
-CONTROLLER = Path("apps/api/src/markets/markets.controller.ts")
-LIST_MARKETS = "const { markets, cache } = await this.markets.listMarkets();"
 
 
 def serving(url: str) -> str:
@@ -35,63 +32,10 @@ def deploy(api, environment: str, release: dict[str, str]) -> tuple[str, str, di
     return run_id, state, {task.label: task.state for task in api.task_states(f"deploy_{environment}", run_id)}
 
 
-def build_image(repository: Path, commit: str, dockerfile: str, tag: str) -> str:
-    """Build one image of the example at a commit, as build_docker_images does (the layer cache keeps it quick)."""
-    inspect = subprocess.run(["docker", "image", "inspect", tag], capture_output=True, check=False)
-    if inspect.returncode != 0:
-        archive = subprocess.Popen(["git", "--git-dir", str(repository), "archive", commit], stdout=subprocess.PIPE)
-        subprocess.run(
-            ["docker", "build", "--quiet", "-f", dockerfile, "-t", tag, "-"],
-            stdin=archive.stdout,
-            check=True,
-            capture_output=True,
-            env={**os.environ, "DOCKER_BUILDKIT": "0"},
-        )
-        archive.wait()
-    return tag
-
-
-def edit_controller(replacement: str):
-    def change(work: Path) -> None:
-        path = work / CONTROLLER
-        text = path.read_text()
-        assert LIST_MARKETS in text, "the example's markets controller changed: update this test"
-        path.write_text(text.replace(LIST_MARKETS, replacement + "\n    " + LIST_MARKETS, 1))
-
-    return change
-
-
 @pytest.fixture(scope="module")
-def releases(repository: Path, tmp_path_factory) -> dict[str, dict[str, str]]:
+def releases(repository: Path) -> dict[str, dict[str, str]]:
     """Four releases of the example: two good ones, one whose API fails, one whose API is slow."""
-    work = tmp_path_factory.mktemp("releases")
-    commits = {
-        "first": git_head(repository, "main"),
-        "second": push_branch(repository, work, "release/second", lambda tree: _touch(tree / "RELEASE.md")),
-        "failing": push_branch(
-            repository, work, "release/failing", edit_controller("if (Date.now() > 0) throw new Error('broken');")
-        ),
-        "slow": push_branch(
-            repository, work, "release/slow", edit_controller("await new Promise((done) => setTimeout(done, 2500));")
-        ),
-    }
-    frontend = build_image(
-        repository, commits["first"], "docker/Dockerfile.frontend", f"tradosphere/frontend:{commits['first']}"
-    )
-    return {
-        name: {
-            "version": commit,
-            "frontend_image": frontend,
-            "backend_image": build_image(
-                repository, commit, "docker/Dockerfile.backend", f"tradosphere/backend:{commit}"
-            ),
-        }
-        for name, commit in commits.items()
-    }
-
-
-def _touch(path: Path) -> None:
-    path.write_text("a second release\n")
+    return example_releases(repository)
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +58,8 @@ def test_good_release_goes_live_and_the_previous_becomes_last_good(
 @pytest.mark.parametrize(
     ("release", "trigger"),
     [
-        pytest.param("failing", "5xx", id="api-answers-500"),
-        pytest.param("slow", "p95", id="api-slower-than-2s-at-p95"),
+        pytest.param("failing", "backend failures", id="api-answers-500"),
+        pytest.param("slow", "backend p95", id="api-slower-than-2s-at-p95"),
     ],
 )
 def test_unhealthy_release_is_rolled_back(

@@ -32,10 +32,10 @@ def default_connections(pipeline: Pipeline, environ: dict[str, str] | None = Non
     for name, environment in pipeline.environments.items():
         if environment.docker is None:
             continue
-        name = variable_name(environment.database_connection)
-        if name in environ or name in defined:
+        variable = variable_name(environment.database_connection)
+        if variable in environ or variable in defined:
             continue
-        defined[name] = json.dumps(
+        defined[variable] = json.dumps(
             {
                 "conn_type": "postgres",
                 "host": "127.0.0.1",

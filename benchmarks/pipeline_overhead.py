@@ -64,7 +64,13 @@ def run_on_airflow(branch: str) -> tuple[float, dict[str, float]]:
     return (built - queued).total_seconds(), {task.label: task.duration or 0.0 for task in tasks}
 
 
-def run_job(client: docker.DockerClient, run: RunResources, rev: dict, job: str | tuple[str, int]) -> float:
+def run_job(
+    client: docker.DockerClient,
+    run: RunResources,
+    rev: dict,
+    job: str | tuple[str, int],
+    extra_environment: dict[str, str] | None = None,
+) -> float:
     """Run one job's container exactly as its task would, with plain docker run; return its seconds."""
     name, shard = (job, None) if isinstance(job, str) else job
     operator = JobOperator(job_name=name, shard=shard, task_id=name)
@@ -76,7 +82,7 @@ def run_job(client: docker.DockerClient, run: RunResources, rev: dict, job: str 
         operator.image,
         operator.command,
         name=operator.container_name,
-        environment={**operator.environment, **operator._private_environment},
+        environment={**operator.environment, **operator._private_environment, **(extra_environment or {})},
         mounts=operator.mounts,
         network_mode=operator.network_mode,
         mem_limit=operator.mem_limit,
@@ -109,7 +115,8 @@ def run_by_hand(client: docker.DockerClient, branch: str) -> tuple[float, dict[s
             with ThreadPoolExecutor(max_workers=len(stage)) as pool:
                 seconds = list(pool.map(lambda job: run_job(client, run, rev, job), stage))
             for job, took in zip(stage, seconds, strict=True):
-                times[job if isinstance(job, str) else f"{job[0]}[{job[1]}]"] = took
+                # labelled like Airflow's task instances: shards by map index, from 0
+                times[job if isinstance(job, str) else f"{job[0]}[{job[1] - 1}]"] = took
         return time.monotonic() - started, times
     finally:
         stop_services(client, run, ["postgres", "redis"])
@@ -121,13 +128,15 @@ def install_cold_and_warm(client: docker.DockerClient, branch: str) -> tuple[flo
     pipeline = load_pipeline()
     mirror = revision.update_mirror(pipeline.repository_url(), settings.mirrors_root())
     rev = revision.resolve(mirror, branch, "", pipeline.repository.lockfile).as_dict() | {"mirror": str(mirror)}
-    rev["lockfile_checksum"] = f"benchmark-{time.time():.0f}"  # a key no run has used: an empty store
+    rev["lockfile_checksum"] = f"benchmark-{time.time():.0f}"  # a key no run has used
+    # cold: nothing to seed the new key from; warm: the same key, which the cold install filled
+    nothing_to_restore = {"CACHE_FALLBACK": f"benchmark-no-such-entry-{time.time():.0f}-"}
     measured = []
-    for attempt in ("cold", "warm"):
+    for attempt, environment in (("cold", nothing_to_restore), ("warm", None)):
         run = RunResources(DAG_ID, f"benchmark-install-{attempt}__{time.time():.0f}")
         try:
             run_job(client, run, rev, CHECKOUT)
-            measured.append(run_job(client, run, rev, INSTALL))
+            measured.append(run_job(client, run, rev, INSTALL, environment))
         finally:
             engine.remove_run_resources(client, run)
     cache = pipeline.cache

@@ -231,3 +231,27 @@ def test_an_environment_on_the_docker_target_is_refused(pipeline):
 def test_an_unknown_environment_is_refused(hosted_pipeline):
     with pytest.raises(PipelineError, match="no environment 'qa'"):
         hosted_deploy_tasks(hosted_pipeline, "qa")
+
+
+def test_hosted_deploy_dag_checks_out_the_version_before_the_scripts(hosted_pipeline, tmp_path):
+    from tradosphere_cicd.workflows import deploy_environment, rollback
+
+    path = tmp_path / "pipeline.yaml"
+    dag = deploy_environment("staging", path)
+    edges = {(task.task_id, downstream) for task in dag.tasks for downstream in task.downstream_task_ids}
+    for edge in [
+        ("prepare_release", "resolve_revision"),
+        ("resolve_revision", "checkout"),
+        ("checkout", "install_dependencies"),
+        ("install_dependencies", "deploy_frontend"),
+        ("deploy_frontend", "deploy_backend"),
+        ("deploy_backend", "run_migrations"),
+        ("run_migrations", "switch_traffic"),
+        ("switch_traffic", "retire_previous"),
+    ]:
+        assert edge in edges, edge
+    assert dag.get_task("cleanup_run").is_teardown
+
+    restore = rollback(path)
+    assert restore.get_task("is_rollback_of_staging").downstream_task_ids == {"rollback_release_staging"}
+    assert SENTINELS[0] not in serialized(dag) + serialized(restore)

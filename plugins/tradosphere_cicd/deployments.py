@@ -199,6 +199,9 @@ def restore(pipeline: Pipeline, name: str, version: str, reason: str, run_id: st
             target = replace(target, colour=colour)
         finally:
             client.close()
+    elif live is not None and live.version == target.version:
+        log.info("%s already serves %s: nothing to do", name, target.version[:12])
+        return {"environment": name, "before": live.version, "after": target.version, "changed": False}
     book.set_live(replace(target, deployed_by=run_id))
     before = live.version if live else None
     log.info("%s serves %s again at %s", name, target.version[:12], environment.public_url())

@@ -10,6 +10,7 @@ import pytest
 
 from tradosphere_cicd.bluegreen import (
     COLOUR_HEADER,
+    PROXY_PROBE,
     DockerEnvironment,
     parse_live_colour,
     render_proxy_config,
@@ -97,3 +98,11 @@ def test_a_stack_needs_the_docker_target() -> None:
     )
     with pytest.raises(ValueError, match="environment 'production' deploys to 'vercel_railway'"):
         DockerEnvironment(mock.Mock(spec=docker.DockerClient), "production", hosted, namespace="t")
+
+
+@pytest.mark.parametrize("colour", ["blue", "green"])
+def test_the_proxy_answers_its_own_probe_whatever_the_release_does(colour):
+    site = render_proxy_config(colour, "web", "api", "production")
+    probe = site.index(f"location = {PROXY_PROBE} {{")
+    assert "return 200" in site[probe : site.index("}", probe)]
+    assert f"location = {PROXY_PROBE}" in (PROJECT_ROOT / "include/images/proxy/default.conf").read_text()

@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 COLOURS = ("blue", "green")
 COLOUR_HEADER = "X-Release-Colour"
+# answered by nginx itself, before and after the first release
+PROXY_PROBE = "/__proxy"
 
 PROXY_IMAGE = "tradosphere/proxy:1"
 POSTGRES_IMAGE = "tradosphere/postgres:15"
@@ -92,6 +94,11 @@ server {{
   proxy_set_header X-Forwarded-Proto $scheme;
   proxy_connect_timeout 5s;
   proxy_read_timeout 30s;
+
+  location = {PROXY_PROBE} {{
+    default_type text/plain;
+    return 200 "proxy of {colour}";
+  }}
 
   location /api/ {{
     proxy_pass http://{api_host}:{API_PORT}/;
@@ -474,7 +481,8 @@ class DockerEnvironment:
             if proxy.status in {"exited", "dead"}:
                 break
             try:
-                requests.get(self.public_url + "/", timeout=2)
+                # the proxy's own answer: a slow or failing release must not make the proxy look down
+                requests.get(self.public_url + PROXY_PROBE, timeout=2)
                 return
             except requests.RequestException as error:
                 last = str(error)

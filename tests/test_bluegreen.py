@@ -45,7 +45,7 @@ def environment(readiness_timeout: float = 90) -> Environment:
     return Environment(
         budget_minutes=5,
         database_connection="tradosphere_bgtest_db",
-        docker=DockerTarget(proxy_port=18300, database_port=18301, readiness_timeout_seconds=readiness_timeout),
+        docker=DockerTarget(proxy_port=18600, database_port=18601, readiness_timeout_seconds=readiness_timeout),
     )
 
 

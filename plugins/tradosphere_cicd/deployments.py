@@ -22,7 +22,7 @@ from airflow.sdk.exceptions import AirflowFailException
 from tradosphere_cicd import engine, health, notifications, settings
 from tradosphere_cicd.bluegreen import DeployError, DockerEnvironment
 from tradosphere_cicd.operators import revision_of, skip
-from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Environment, Pipeline, load_pipeline
+from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, load_pipeline
 from tradosphere_cicd.releases import Release, ReleaseBook
 
 if TYPE_CHECKING:
@@ -38,10 +38,6 @@ ROLLBACK_DAG = "rollback"
 
 def deploy_dag_id(environment: str) -> str:
     return f"deploy_{environment}"
-
-
-def docker_environment(client, name: str, environment: Environment) -> DockerEnvironment:
-    return DockerEnvironment(client, name, environment)
 
 
 # ---------------------------------------------------------------------------------------------- releases
@@ -74,7 +70,7 @@ def prepare(pipeline: Pipeline, name: str, params: Mapping[str, Any], run_id: st
         client = engine.connect()
         try:
             _check_images_exist(client, release)
-            stack = docker_environment(client, name, environment)
+            stack = DockerEnvironment(client, name, environment)
             stack.ensure_stack()
             colour = stack.idle_colour()
         finally:
@@ -125,7 +121,7 @@ def prepared(context: Mapping[str, Any]) -> tuple[Release, Release | None]:
 def start(pipeline: Pipeline, name: str, release: Release) -> None:
     client = engine.connect()
     try:
-        stack = docker_environment(client, name, pipeline.environment(name))
+        stack = DockerEnvironment(client, name, pipeline.environment(name))
         started = time.monotonic()
         stack.start(release, release.colour or stack.idle_colour())
         log.info("%s: release %s ready in %s after %.1f s", name, release.version[:12], release.colour, _since(started))
@@ -139,7 +135,7 @@ def go_live(pipeline: Pipeline, name: str, release: Release) -> dict[str, Any]:
     if environment.target == "docker":
         client = engine.connect()
         try:
-            stack = docker_environment(client, name, environment)
+            stack = DockerEnvironment(client, name, environment)
             started = time.monotonic()
             stack.switch(release.colour or stack.idle_colour())
             log.info("%s: traffic switched to %s in %.2f s", name, release.colour, _since(started))
@@ -163,7 +159,7 @@ def retire_previous(pipeline: Pipeline, name: str, release: Release, previous: R
         return []
     client = engine.connect()
     try:
-        removed = docker_environment(client, name, environment).retire(previous.colour)
+        removed = DockerEnvironment(client, name, environment).retire(previous.colour)
     finally:
         client.close()
     log.info("%s: previous release %s retired from %s: %s", name, previous.version[:12], previous.colour, removed)
@@ -186,7 +182,7 @@ def restore(pipeline: Pipeline, name: str, version: str, reason: str, run_id: st
     if environment.target == "docker":
         client = engine.connect()
         try:
-            stack = docker_environment(client, name, environment)
+            stack = DockerEnvironment(client, name, environment)
             stack.ensure_stack()
             if live is not None and live.version == target.version and stack.live_colour() == live.colour:
                 log.info("%s already serves %s: nothing to do", name, target.version[:12])
@@ -269,7 +265,7 @@ class MigrationOperator(DockerOperator):
         pipeline = load_pipeline(Path(self.pipeline_file))
         client = engine.connect()
         try:
-            stack = docker_environment(client, self.environment_name, pipeline.environment(self.environment_name))
+            stack = DockerEnvironment(client, self.environment_name, pipeline.environment(self.environment_name))
             self.network_mode = stack.network
             self._private_environment = {"DATABASE_URL": stack.database_url()}
         finally:

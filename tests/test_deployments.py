@@ -135,3 +135,21 @@ def test_approval_gate_names_the_approvers_and_the_window(pipeline):
     assert gate.response_timeout.total_seconds() == 60 * 60
     assert gate.fail_on_reject
     assert "http://127.0.0.1:8300" in gate.body
+
+
+def test_approval_request_names_branch_commit_version_staging_and_the_run():
+    from airflow.sdk import DAG
+
+    class ResolvedRun:
+        def xcom_pull(self, task_ids: str) -> dict[str, str]:
+            assert task_ids == "resolve_revision"
+            return {"branch": "main", "commit": FIRST, "short_commit": FIRST[:7]}
+
+    with DAG("build_test_deploy", schedule=None) as dag:
+        gate = deployments.ApprovalGate(environment_name="production", task_id="hold_for_approval")
+    gate.render_template_fields({"ti": ResolvedRun(), "dag": dag, "run_id": "manual__2026-12-04T10:00:00+00:00"})
+
+    assert gate.subject == f"Deploy {FIRST[:7]} of main to production?"
+    assert FIRST in gate.body
+    assert "http://127.0.0.1:8300" in gate.body
+    assert "/dags/build_test_deploy/runs/manual__2026-12-04T10:00:00+00:00" in gate.body

@@ -370,7 +370,7 @@ class ApprovalGate(ApprovalOperator):
             body=(
                 f"Version **{{{{ ti.xcom_pull(task_ids='resolve_revision')['commit'] }}}}** passed its tests and "
                 f"smoke tests and runs on {staging[0] if staging else 'staging'}: {staged_at}\n\n"
-                f"Run: {{{{ conf.get('api', 'base_url') }}}}/dags/{{{{ dag.dag_id }}}}/runs/{{{{ run_id }}}}\n\n"
+                f"Run: {notifications.base_url()}/dags/{{{{ dag.dag_id }}}}/runs/{{{{ run_id }}}}\n\n"
                 f"Approvers: {', '.join(approval.approvers)}. The gate closes after {approval.window_minutes:g} "
                 "minutes; then nothing is deployed."
             ),

@@ -35,9 +35,12 @@ def home(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        pytest.param({"version": ""}, "parameter 'version' = '' is not a commit SHA", id="empty"),
-        pytest.param({"version": "main"}, "parameter 'version' = 'main' is not a commit SHA", id="branch-name"),
-        pytest.param({"version": "abc123; rm -rf /"}, "is not a commit SHA", id="metacharacters"),
+        pytest.param({"version": ""}, "parameter 'version' = '' is not a full commit SHA", id="empty"),
+        pytest.param({"version": "main"}, "parameter 'version' = 'main' is not a full commit SHA", id="branch-name"),
+        pytest.param(
+            {"version": FIRST[:12]}, "is not a full commit SHA: give the 40 hexadecimal digits", id="short-sha"
+        ),
+        pytest.param({"version": "abc123; rm -rf /"}, "is not a full commit SHA", id="metacharacters"),
         pytest.param(
             {"version": FIRST, "backend_image": "tradosphere/backend:x $(id)"},
             "parameter 'backend_image' = 'tradosphere/backend:x $(id)' is not a Docker image reference",
@@ -72,6 +75,16 @@ def test_rollback_goes_to_the_last_good_release_or_a_named_one(home):
 def test_rollback_without_a_last_good_release_says_what_to_give(home):
     with pytest.raises(deployments.DeployError, match="staging has no last good release recorded"):
         deployments._rollback_target(ReleaseBook("staging"), "staging", "")
+
+
+def test_deadline_of_a_deploy_that_already_ended_says_nothing(home, monkeypatch):
+    alerts = []
+    monkeypatch.setattr(deployments.notifications, "deployment_alert", lambda kind, **kwargs: alerts.append(kind))
+    ended = {"dag_id": "deploy_production", "dag_run_id": "manual__run-1", "state": "failed", "end_date": "2026-12-04"}
+
+    deployments.handle_missed_deadline("production", DEFAULT_PIPELINE_FILE, {"dag_run": ended})
+
+    assert alerts == []
 
 
 @pytest.mark.parametrize(

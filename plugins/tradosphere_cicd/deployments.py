@@ -30,10 +30,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# deploys name the full SHA, as the images are tagged; a rollback may name a prefix of a recorded one
+FULL_SHA_PATTERN = re.compile(r"^[0-9a-f]{40}$")
 VERSION_PATTERN = re.compile(r"^[0-9a-f]{7,40}$")
 IMAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
 PREPARE_TASK = "prepare_release"
 ROLLBACK_DAG = "rollback"
+FINISHED_RUN_STATES = {"success", "failed"}
 
 
 def deploy_dag_id(environment: str) -> str:
@@ -46,10 +49,10 @@ def deploy_dag_id(environment: str) -> str:
 def requested_release(pipeline: Pipeline, params: Mapping[str, Any]) -> Release:
     """The release a deploy run was asked for: a version (commit SHA) and the images of that version."""
     version = str(params.get("version") or "").strip().lower()
-    if not VERSION_PATTERN.match(version):
+    if not FULL_SHA_PATTERN.match(version):
         raise DeployError(
-            f"parameter 'version' = {version!r} is not a commit SHA: give the 7 to 40 hexadecimal digits of "
-            "the commit whose images build_test_deploy built"
+            f"parameter 'version' = {version!r} is not a full commit SHA: give the 40 hexadecimal digits of "
+            "the commit whose images build_test_deploy built (they are tagged with it)"
         )
     frontend = str(params.get("frontend_image") or "") or pipeline.release_image("frontend", version)
     backend = str(params.get("backend_image") or "") or pipeline.release_image("backend", version)
@@ -486,7 +489,18 @@ async def deploy_deadline_missed(environment: str, pipeline_file: str, context: 
 def handle_missed_deadline(environment: str, pipeline_file: Path, context: Mapping[str, Any]) -> None:
     """Roll back if the late run's release went live; report the miss either way."""
     dag_run = context.get("dag_run") or {}
-    run_id = dag_run.get("dag_run_id") or dag_run.get("run_id") if isinstance(dag_run, Mapping) else None
+    if not isinstance(dag_run, Mapping):
+        dag_run = {}
+    run_id = dag_run.get("dag_run_id") or dag_run.get("run_id")
+    if dag_run.get("end_date") or dag_run.get("state") in FINISHED_RUN_STATES:
+        # Airflow fires the deadline of a run that failed before it: that run did not overrun
+        log.info(
+            "Deploy run %s of %s ended (%s) before its deadline: nothing to do",
+            run_id,
+            environment,
+            dag_run.get("state"),
+        )
+        return
     pipeline = load_pipeline(pipeline_file)
     budget = pipeline.environment(environment).budget_minutes
     live = ReleaseBook(environment).live()

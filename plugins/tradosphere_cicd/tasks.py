@@ -152,7 +152,7 @@ def restore_release(**context: Any) -> dict[str, Any]:
     """Put the last good release (or the version asked for) back into service."""
     params = context["params"]
     environment = str(params.get("environment") or "")
-    reason = str(params.get("reason") or "") or f"asked by {context['dag_run'].run_type} run {context['run_id']}"
+    reason = str(params.get("reason") or "") or f"asked for in run {context['run_id']}"
     try:
         result = deployments.restore(
             load_pipeline(), environment, str(params.get("version") or ""), reason, context["run_id"]

@@ -141,8 +141,8 @@ def deploy_environment(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
                 "",
                 type="string",
                 title="Version",
-                description="The commit SHA to deploy; build_test_deploy built its images.",
-                pattern="^[0-9a-fA-F]{7,40}$",
+                description="The full commit SHA to deploy (40 digits); build_test_deploy built its images.",
+                pattern="^[0-9a-fA-F]{40}$",
             ),
             "frontend_image": Param(
                 "", type="string", title="Frontend image", description="Default: the frontend image of that version."

@@ -25,6 +25,14 @@ def serving(url: str) -> str:
     return answer.json()["version"]
 
 
+def serving_or_nothing(url: str) -> str | None:
+    """The version the environment serves, or None when nothing is deployed there yet."""
+    try:
+        return serving(url)
+    except requests.RequestException:
+        return None
+
+
 def deploy(api, environment: str, release: dict[str, str]) -> tuple[str, str, dict[str, str]]:
     run_id = api.trigger(f"deploy_{environment}", {**release, "source": "end-to-end test"})
     with open("/dev/null", "w") as quiet:

@@ -99,13 +99,12 @@ def test_missed_deploy_deadline_rolls_back_only_a_release_that_went_live(home, m
     book.record_last_good(release(FIRST))
     book.set_live(release(SECOND, "green", deployed_by=live_by))
     restored, alerts = [], []
-    monkeypatch.setattr(
-        deployments,
-        "restore",
-        lambda pipeline, name, version, reason, run_id: (
-            restored.append(name) or {"before": SECOND, "after": FIRST, "changed": True}
-        ),
-    )
+
+    def restore(pipeline, name, version, reason, run_id, context):
+        restored.append(name)
+        alerts.append("rolled_back")
+
+    monkeypatch.setattr(deployments, "restore", restore)
     monkeypatch.setattr(deployments.notifications, "deployment_alert", lambda kind, **kwargs: alerts.append(kind))
 
     deployments.handle_missed_deadline(

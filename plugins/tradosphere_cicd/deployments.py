@@ -169,8 +169,13 @@ def retire_previous(pipeline: Pipeline, name: str, release: Release, previous: R
     return removed
 
 
-def restore(pipeline: Pipeline, name: str, version: str, reason: str, run_id: str) -> dict[str, Any]:
-    """Put a recorded release back: the last good one, or the given version from the environment's history."""
+def restore(
+    pipeline: Pipeline, name: str, version: str, reason: str, run_id: str, context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Put a recorded release back: the last good one, or the given version from the environment's history.
+
+    #deployments hears of it, with the versions before and after, when the release changed.
+    """
     environment = pipeline.environment(name)
     book = ReleaseBook(name)
     live = book.live()
@@ -204,6 +209,9 @@ def restore(pipeline: Pipeline, name: str, version: str, reason: str, run_id: st
     book.set_live(replace(target, deployed_by=run_id))
     before = live.version if live else None
     log.info("%s serves %s again at %s", name, target.version[:12], environment.public_url())
+    notifications.deployment_alert(
+        "rolled_back", environment=name, version=target.version, previous_version=before, reason=reason, context=context
+    )
     return {"environment": name, "before": before, "after": target.version, "changed": True}
 
 
@@ -517,18 +525,9 @@ def handle_missed_deadline(environment: str, pipeline_file: Path, context: Mappi
     if not went_live:
         return
     try:
-        result = restore(pipeline, environment, "", reason, run_id=f"deadline:{run_id}")
+        restore(pipeline, environment, "", reason, run_id=f"deadline:{run_id}", context=context)
     except Exception as error:
         log.exception("Rollback of %s after the missed deadline failed", environment)
         notifications.deployment_alert(
             "rolled_back", environment=environment, version="?", reason=f"rollback FAILED: {error}", context=context
         )
-        return
-    notifications.deployment_alert(
-        "rolled_back",
-        environment=environment,
-        version=result["after"],
-        previous_version=result["before"],
-        reason=reason,
-        context=context,
-    )

@@ -153,22 +153,11 @@ def restore_release(**context: Any) -> dict[str, Any]:
     params = context["params"]
     environment = str(params.get("environment") or "")
     reason = str(params.get("reason") or "") or f"asked for in run {context['run_id']}"
+    version = str(params.get("version") or "")
     try:
-        result = deployments.restore(
-            load_pipeline(), environment, str(params.get("version") or ""), reason, context["run_id"]
-        )
+        return deployments.restore(load_pipeline(), environment, version, reason, context["run_id"], context)
     except (deployments.DeployError, engine.EngineUnreachableError, bluegreen.ReleaseNotReadyError) as error:
         raise _deploy_failure(error) from None
-    if result["changed"]:
-        notifications.deployment_alert(
-            "rolled_back",
-            environment=environment,
-            version=result["after"],
-            previous_version=result["before"],
-            reason=reason,
-            context=context,
-        )
-    return result
 
 
 @task.short_circuit(task_id="is_hosted_rollback")

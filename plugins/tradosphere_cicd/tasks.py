@@ -136,14 +136,17 @@ def switch_traffic(environment: str, **context: Any) -> dict[str, Any]:
 def retire_previous(environment: str, **context: Any) -> list[str]:
     """Remove the colour that served before, once the new release has proved itself."""
     release, previous = deployments.prepared(context)
-    removed = deployments.retire_previous(load_pipeline(), environment, release, previous)
-    notifications.deployment_alert(
-        "deployed",
-        environment=environment,
-        version=release.version,
-        previous_version=previous.version if previous else None,
-        context=context,
-    )
+    pipeline = load_pipeline()
+    removed = deployments.retire_previous(pipeline, environment, release, previous)
+    # the guide's #deployments hears of production deploys only: the last environment a release reaches
+    if pipeline.release is not None and environment == pipeline.release.environments[-1]:
+        notifications.deployment_alert(
+            "deployed",
+            environment=environment,
+            version=release.version,
+            previous_version=previous.version if previous else None,
+            context=context,
+        )
     return removed
 
 

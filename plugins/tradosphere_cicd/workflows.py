@@ -22,7 +22,7 @@ DEFAULT_ARGS = {"owner": "tradosphere-ci", "retries": 0, "on_failure_callback": 
 
 
 def build_test_deploy(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = None) -> DAG:
-    """The guide's main workflow: checkout, install, lint, tests, e2e shards, builds and images."""
+    """The guide's main workflow: checkout, install, lint, tests, e2e shards, builds, images, then the release."""
     pipeline = load_pipeline(pipeline_file)
     with DAG(
         dag_id="build_test_deploy",
@@ -75,22 +75,22 @@ def build_test_deploy(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str |
             stop >> cleanup
 
         required = {required for job in pipeline.jobs.values() for required in job.requires}
+        if pipeline.release is not None:
+            # the jobs a release requires lead on to it; the release's last stage ends the run
+            required |= set(pipeline.release.requires)
         leaves = [job_tasks[name] for name in pipeline.jobs if name not in required]
         if pipeline.release is not None:
-            leaves = _release_stages(pipeline, pipeline_file, job_tasks)
+            leaves += _release_stages(pipeline, pipeline_file, job_tasks)
         for leaf in leaves:
             leaf >> cleanup
     return dag
 
 
 def _release_stages(pipeline: Pipeline, pipeline_file: Path, job_tasks: dict) -> list:
-    """deploy_<environment> for each environment in order; smoke tests and approvals between them."""
+    """deploy_<environment> for each environment in order, smoke tests and approvals between; return the last."""
     assert pipeline.release is not None
     release = pipeline.release
     previous: list = [job_tasks[name] for name in release.requires]
-    leaves = [
-        job_tasks[name] for name in pipeline.jobs if name not in release.requires and not _is_required(pipeline, name)
-    ]
     for index, name in enumerate(release.environments):
         environment = pipeline.environment(name)
         if environment.approval is not None:
@@ -109,11 +109,7 @@ def _release_stages(pipeline: Pipeline, pipeline_file: Path, job_tasks: dict) ->
             smoke = SmokeTestsOperator(environment_name=name, pipeline_file=str(pipeline_file))
             deploy >> smoke
             previous = [smoke]
-    return leaves + previous
-
-
-def _is_required(pipeline: Pipeline, name: str) -> bool:
-    return any(name in job.requires for job in pipeline.jobs.values())
+    return previous
 
 
 def deploy_environment(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = None) -> DAG:

@@ -24,6 +24,7 @@ from tradosphere_cicd.bluegreen import DeployError, DockerEnvironment
 from tradosphere_cicd.operators import revision_of, skip
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, load_pipeline
 from tradosphere_cicd.releases import Release, ReleaseBook
+from tradosphere_cicd.revision import COMMIT_PATTERN
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -32,7 +33,6 @@ log = logging.getLogger(__name__)
 
 # deploys name the full SHA, as the images are tagged; a rollback may name a prefix of a recorded one
 FULL_SHA_PATTERN = re.compile(r"^[0-9a-f]{40}$")
-VERSION_PATTERN = re.compile(r"^[0-9a-f]{7,40}$")
 IMAGE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
 PREPARE_TASK = "prepare_release"
 ROLLBACK_DAG = "rollback"
@@ -125,9 +125,10 @@ def start(pipeline: Pipeline, name: str, release: Release) -> None:
     client = engine.connect()
     try:
         stack = DockerEnvironment(client, name, pipeline.environment(name))
+        colour = release.colour or stack.idle_colour()
         started = time.monotonic()
-        stack.start(release, release.colour or stack.idle_colour())
-        log.info("%s: release %s ready in %s after %.1f s", name, release.version[:12], release.colour, _since(started))
+        stack.start(release, colour)
+        log.info("%s: release %s ready in %s after %.1f s", name, release.version[:12], colour, _since(started))
     finally:
         client.close()
 
@@ -139,9 +140,10 @@ def go_live(pipeline: Pipeline, name: str, release: Release) -> dict[str, Any]:
         client = engine.connect()
         try:
             stack = DockerEnvironment(client, name, environment)
+            colour = release.colour or stack.idle_colour()
             started = time.monotonic()
-            stack.switch(release.colour or stack.idle_colour())
-            log.info("%s: traffic switched to %s in %.2f s", name, release.colour, _since(started))
+            stack.switch(colour)
+            log.info("%s: traffic switched to %s in %.2f s", name, colour, _since(started))
         finally:
             client.close()
     ReleaseBook(name).set_live(release)
@@ -187,14 +189,16 @@ def restore(
         target.version[:12],
         reason,
     )
+    unchanged = {"environment": name, "before": target.version, "after": target.version, "changed": False}
+    already_live = live is not None and live.version == target.version
     if environment.target == "docker":
         client = engine.connect()
         try:
             stack = DockerEnvironment(client, name, environment)
             stack.ensure_stack()
-            if live is not None and live.version == target.version and stack.live_colour() == live.colour:
+            if already_live and live is not None and stack.live_colour() == live.colour:
                 log.info("%s already serves %s: nothing to do", name, target.version[:12])
-                return {"environment": name, "before": live.version, "after": target.version, "changed": False}
+                return unchanged
             colour = target.colour if target.colour and stack.running_version(target.colour) == target.version else None
             if colour is None:
                 colour = stack.idle_colour()
@@ -203,9 +207,9 @@ def restore(
             target = replace(target, colour=colour)
         finally:
             client.close()
-    elif live is not None and live.version == target.version:
+    elif already_live:
         log.info("%s already serves %s: nothing to do", name, target.version[:12])
-        return {"environment": name, "before": live.version, "after": target.version, "changed": False}
+        return unchanged
     book.set_live(replace(target, deployed_by=run_id))
     before = live.version if live else None
     log.info("%s serves %s again at %s", name, target.version[:12], environment.public_url())
@@ -222,7 +226,7 @@ def _rollback_target(book: ReleaseBook, name: str, version: str) -> Release:
         if last_good is None:
             raise DeployError(f"{name} has no last good release recorded: give the version to roll back to")
         return last_good
-    if not VERSION_PATTERN.match(version):
+    if not COMMIT_PATTERN.match(version):
         raise DeployError(f"parameter 'version' = {version!r} is not a commit SHA (7 to 40 hexadecimal digits)")
     for release in reversed(book.history()):
         if release.version.startswith(version):
@@ -242,7 +246,7 @@ class MigrationOperator(DockerOperator):
     """
     Run the database migrations of a release's backend image against the environment's database.
 
-    The database URL comes from the environment's Airflow connection at run time and reaches the
+    The database URL (with the stack's generated password) is read at run time and reaches the
     container as private environment only.
 
     :param environment_name: an environment of the pipeline file with the docker target.

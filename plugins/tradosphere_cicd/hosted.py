@@ -9,7 +9,6 @@ environment name reach it as plain environment, and the scripts take them as the
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -22,6 +21,7 @@ from docker.types import Mount
 from tradosphere_cicd import settings
 from tradosphere_cicd.operators import run_resources
 from tradosphere_cicd.pipeline import Environment, Pipeline, PipelineError
+from tradosphere_cicd.revision import COMMIT_PATTERN
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, Context
@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 DEPLOY_IMAGE = "deploy"
 SCRIPTS_DIR = "/opt/tradosphere/scripts"
 SCRIPT_ENVIRONMENTS = ("staging", "production")
-VERSION_PATTERN = re.compile(r"^[0-9a-fA-F]{7,40}$")
 DEFAULT_MEMORY = "1g"
 
 
@@ -71,7 +70,7 @@ class Secret:
 
 def check_version(version: str, task_id: str) -> str:
     """The version must be a commit SHA of 7 to 40 hexadecimal digits."""
-    if not VERSION_PATTERN.match(version):
+    if not COMMIT_PATTERN.match(version):
         raise ValueError(
             f"{task_id}: version {version!r} is not a commit SHA (7 to 40 hexadecimal digits); "
             "trigger the DAG with params.version set to the commit to release"

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
 TERMINAL_RUN_STATES = {"success", "failed"}
 TERMINAL_TASK_STATES = {"success", "failed", "skipped", "upstream_failed", "removed"}
+
+# Airflow 3.3 parks an approval task and ends its first attempt; the scheduler hears of that end a few
+# seconds later (up to a worker heartbeat, 5 s by default). An answer that resumes the task before then
+# shares the attempt's key, and the late report of the parked attempt fails the resumed one ("Task
+# killed"). People answer long after that; a program answering for them waits until the request is this old.
+ANSWER_SETTLE_SECONDS = 10.0
 
 
 class AirflowApiError(RuntimeError):
@@ -123,9 +130,26 @@ class AirflowApi:
         """The human-in-the-loop request of a task: subject, body, options, assigned users, answer."""
         return self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/hitlDetails")
 
-    def answer(self, dag_id: str, run_id: str, task_id: str, option: str, map_index: int = -1) -> int:
-        """Answer a human-in-the-loop request (Approve or Reject); return the HTTP status."""
+    def answer(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        option: str,
+        map_index: int = -1,
+        settle_seconds: float = ANSWER_SETTLE_SECONDS,
+    ) -> int:
+        """Answer a human-in-the-loop request (Approve or Reject); return the HTTP status.
+
+        The answer waits until the request is `settle_seconds` old, so that it never resumes the task before
+        Airflow has seen its parked attempt end.
+        """
         path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/{map_index}/hitlDetails"
+        try:
+            asked_at = self.approval(dag_id, run_id, task_id, map_index).get("created_at")
+        except AirflowApiError:
+            asked_at = None
+        time.sleep(settle_delay(asked_at, settle_seconds, datetime.now(UTC)))
         try:
             answer = self.session.patch(
                 f"{self.base_url}/api/v2{path}", json={"chosen_options": [option]}, timeout=self.timeout
@@ -151,6 +175,14 @@ class AirflowApi:
 
     def runs(self, dag_id: str) -> list[dict[str, Any]]:
         return self._call("GET", f"/dags/{dag_id}/dagRuns", params={"order_by": "-run_after", "limit": 50})["dag_runs"]
+
+
+def settle_delay(asked_at: str | None, settle_seconds: float, now: datetime) -> float:
+    """How long to wait before answering a request made at `asked_at` (ISO 8601), so it is `settle_seconds` old."""
+    if not asked_at:
+        return settle_seconds
+    age = (now - datetime.fromisoformat(asked_at.replace("Z", "+00:00"))).total_seconds()
+    return min(settle_seconds, max(0.0, settle_seconds - age))
 
 
 def _log_line(item: Any) -> str:

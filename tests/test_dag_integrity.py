@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,51 @@ DEPLOY_EDGES = {
         ("health_check", "retire_previous"),
         ("health_check", "rollback"),
     },
+}
+
+
+# The guide's nightly jobs have no requires of their own; the e2e shards still use the database that
+# test_integration migrated, so they follow it and test_unit as in build_test_deploy.
+NIGHTLY_EDGES = {
+    ("resolve_revision", "checkout"),
+    ("checkout", "install_dependencies"),
+    ("install_dependencies", "test_unit"),
+    ("install_dependencies", "test_integration"),
+    ("install_dependencies", "security_scan.npm_audit"),
+    ("install_dependencies", "security_scan.snyk"),
+    ("install_dependencies", "security_scan.dependency_check"),
+    ("test_unit", "test_e2e"),
+    ("test_integration", "test_e2e"),
+    ("resolve_revision", "start_services"),
+    ("start_services", "test_integration"),
+    ("start_services", "test_e2e"),
+    ("start_services", "stop_services"),
+    ("test_integration", "stop_services"),
+    ("test_e2e", "stop_services"),
+    ("stop_services", "cleanup_run"),
+    ("test_e2e", "cleanup_run"),
+    ("security_scan.npm_audit", "cleanup_run"),
+    ("security_scan.snyk", "cleanup_run"),
+    ("security_scan.dependency_check", "cleanup_run"),
+    ("checkout", "cleanup_run"),
+}
+
+DEPENDENCY_UPDATE_EDGES = {
+    ("resolve_revision", "checkout"),
+    ("checkout", "install_dependencies"),
+    ("install_dependencies", "update_dependencies"),
+    ("update_dependencies", "lint_and_typecheck"),
+    ("lint_and_typecheck", "test_unit"),
+    ("lint_and_typecheck", "test_integration"),
+    ("update_dependencies", "start_services"),
+    ("start_services", "test_integration"),
+    ("start_services", "stop_services"),
+    ("test_integration", "stop_services"),
+    ("stop_services", "cleanup_run"),
+    ("test_unit", "push_update"),
+    ("test_integration", "push_update"),
+    ("push_update", "cleanup_run"),
+    ("checkout", "cleanup_run"),
 }
 
 
@@ -133,8 +179,51 @@ def test_params_are_branch_and_commit_with_defaults(dagbag):
     assert "tradosphere" in dag.tags
 
 
-@pytest.mark.parametrize("dag_id", ["build_test_deploy", "deploy_staging", "deploy_production", "rollback"])
-def test_every_task_has_an_owner_and_no_retries(dagbag, dag_id):
+@pytest.mark.parametrize(
+    ("dag_id", "next_run", "branch", "edges"),
+    [
+        # from Friday 2026-12-04 12:00 UTC: the next 2 AM, and the next Monday at 10
+        pytest.param("nightly", datetime(2026, 12, 5, 2, 0), "main", NIGHTLY_EDGES, id="nightly"),
+        pytest.param("dependency_update", datetime(2026, 12, 7, 10), "develop", DEPENDENCY_UPDATE_EDGES, id="update"),
+    ],
+)
+def test_scheduled_workflows_run_the_guides_jobs_on_their_cron_in_utc(dagbag, dag_id, next_run, branch, edges):
+    from airflow.sdk import CronTriggerTimetable
+    from croniter import croniter
+
+    dag = dagbag.dags[dag_id]
+    assert isinstance(dag.timetable, CronTriggerTimetable)
+    assert str(dag.timetable.timezone) == "UTC"
+    assert croniter(dag.timetable.expression, datetime(2026, 12, 4, 12, 0)).get_next(datetime) == next_run
+    assert dag.params["branch"] == branch
+    assert dag.params["commit"] == ""
+    assert not dag.catchup
+    assert dag.max_active_runs == 1
+    assert {(task.task_id, downstream) for task in dag.tasks for downstream in task.downstream_task_ids} == edges
+    assert dag.get_task("cleanup_run").is_teardown
+    assert dag.get_task("stop_services").is_teardown
+
+
+def test_an_update_with_nothing_to_change_skips_instead_of_failing(dagbag):
+    from tradosphere_cicd.jobs import NOTHING_TO_UPDATE
+
+    update = dagbag.dags["dependency_update"].get_task("update_dependencies")
+    assert list(update.skip_on_exit_code) == [NOTHING_TO_UPDATE]
+    assert update.network_mode == "bridge"
+    steps = [step.name for step in update.spec.steps]
+    assert steps == ["Update Dependencies", "Commit the update"]
+    assert update.spec.uses_cache
+
+
+@pytest.mark.parametrize(
+    "dag_id",
+    ["build_test_deploy", "nightly", "dependency_update", "deploy_staging", "deploy_production", "rollback"],
+)
+def test_every_task_has_an_owner_no_retries_and_tells_ci_failures(dagbag, dag_id):
+    from tradosphere_cicd.notifications import task_failure_callback
+
     for task in dagbag.dags[dag_id].tasks:
         assert task.owner == "tradosphere-ci", task.task_id
         assert task.retries == 0, task.task_id
+        callbacks = task.on_failure_callback
+        assert task_failure_callback in (callbacks if isinstance(callbacks, list) else [callbacks]), task.task_id

@@ -167,6 +167,36 @@ def test_shipped_pipeline_has_the_guides_jobs(pipeline):
             "broken.yaml: release: exactly one image of jobs.*.images needs `role: frontend` (found 0)",
             id="no-frontend-image",
         ),
+        pytest.param(
+            with_change("schedules.nightly.cron", "at 2 am"),
+            "broken.yaml: schedules.nightly.cron: 'at 2 am' is not a cron expression: give five fields",
+            id="cron-not-a-cron",
+        ),
+        pytest.param(
+            with_change("schedules.nightly.cron", "0 25 * * *"),
+            "broken.yaml: schedules.nightly.cron: '0 25 * * *' is not a cron expression",
+            id="cron-hour-out-of-range",
+        ),
+        pytest.param(
+            with_change("schedules.nightly.jobs", ["test_unit", "test_everything"]),
+            "broken.yaml: schedules.nightly.jobs: unknown job 'test_everything' (jobs: lint_and_typecheck,",
+            id="schedule-unknown-job",
+        ),
+        pytest.param(
+            with_change("schedules.rollback", {"cron": "0 3 * * *", "branch": "main", "jobs": ["test_unit"]}),
+            "broken.yaml: schedules.rollback: the name is taken by a DAG of its own; choose another",
+            id="schedule-named-like-a-dag",
+        ),
+        pytest.param(
+            with_change("schedules.dependency_update.update.steps", []),
+            "broken.yaml: schedules.dependency_update.update.steps: List should have at least 1 item",
+            id="update-without-steps",
+        ),
+        pytest.param(
+            with_change("schedules.dependency_update.update.author", "ci@tradosphere"),
+            "broken.yaml: schedules.dependency_update.update.author: String should match pattern",
+            id="update-author-without-name",
+        ),
     ],
 )
 def test_broken_pipeline_is_rejected_with_file_key_and_reason(text, expected):
@@ -215,3 +245,16 @@ def test_each_channel_names_its_slack_connection(pipeline):
     assert pipeline.channels.route("approvals").channel == "#deployments"
     with pytest.raises(PipelineError, match="the pipeline has no channel 'general' \\(channels: ci_failures, "):
         pipeline.channels.route("general")
+
+
+def test_shipped_schedules_are_the_guides_nightly_and_weekly_update(pipeline):
+    assert pipeline.schedule("nightly").cron == "0 2 * * *"
+    assert pipeline.schedule("nightly").branch == "main"
+    assert pipeline.schedule("nightly").jobs == ["test_unit", "test_integration", "test_e2e", "security_scan"]
+    update = pipeline.schedule("dependency_update")
+    assert (update.cron, update.branch) == ("0 10 * * 1", "develop")
+    assert update.update is not None
+    assert update.update.commit_message == "chore: update dependencies"
+    assert "pnpm update --latest" in update.update.steps[0].run
+    with pytest.raises(PipelineError, match=r"no schedule 'weekly' \(schedules: nightly, dependency_update\)"):
+        pipeline.schedule("weekly")

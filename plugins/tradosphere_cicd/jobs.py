@@ -11,6 +11,25 @@ from tradosphere_cicd.pipeline import BranchRule, Job, Pipeline, PipelineError, 
 CHECKOUT = "checkout"
 INSTALL = "install_dependencies"
 SMOKE_TESTS = "smoke_tests"
+UPDATE = "update_dependencies"
+
+# The update job's last step ends with this code when nothing changed: the task is skipped, nothing is pushed.
+NOTHING_TO_UPDATE = 99
+UPDATE_BUNDLE = "dependency-update.bundle"
+COMMIT_UPDATE_STEP = Step(
+    name="Commit the update",
+    run=(
+        "git add --all\n"
+        "if git diff --cached --quiet; then\n"
+        '  echo "Nothing to update: the dependencies are already at their latest versions"\n'
+        f"  exit {NOTHING_TO_UPDATE}\n"
+        "fi\n"
+        "git diff --cached --stat\n"
+        'git -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" commit --quiet --message "$COMMIT_MESSAGE"\n'
+        'git bundle create --quiet "$UPDATE_BUNDLE_PATH" "$COMMIT_SHA..HEAD"\n'
+        'git log -1 --format="committed %H on top of %P: %s"'
+    ),
+)
 
 CHECKOUT_STEPS = [
     Step(name="Clone", run="git clone --quiet --no-checkout /mirror /workspace"),
@@ -83,6 +102,28 @@ def job_spec(pipeline: Pipeline, name: str) -> JobSpec:
         return _spec(pipeline, name, pipeline.release.smoke_tests, pipeline.release.smoke_tests.steps)
     job = pipeline.job(name)
     return _spec(pipeline, name, job, job.steps or image_build_steps(pipeline, name))
+
+
+def update_spec(pipeline: Pipeline, schedule_name: str) -> JobSpec:
+    """The dependency update of a schedule: its steps on the checkout, then a commit that the run pushes later."""
+    update = pipeline.schedule(schedule_name).update
+    if update is None:
+        raise PipelineError(f"schedules.{schedule_name} has no `update` section")
+    author_name, _, author_email = update.author.partition(" <")
+    return JobSpec(
+        name=UPDATE,
+        image=pipeline.image(pipeline.install.image),
+        memory=update.memory,
+        network=update.network,
+        steps=[*update.steps, COMMIT_UPDATE_STEP],
+        environment={
+            "COMMIT_MESSAGE": update.commit_message,
+            "AUTHOR_NAME": author_name,
+            "AUTHOR_EMAIL": author_email.rstrip(">"),
+            "UPDATE_BUNDLE_PATH": f"/artifacts/{UPDATE_BUNDLE}",
+        },
+        uses_cache=True,
+    )
 
 
 def _spec(pipeline: Pipeline, name: str, job: Job, steps: list[Step]) -> JobSpec:

@@ -17,7 +17,7 @@ from docker.types import Mount
 
 from tradosphere_cicd import settings
 from tradosphere_cicd.budgets import record_stage_time
-from tradosphere_cicd.jobs import SMOKE_TESTS, job_spec
+from tradosphere_cicd.jobs import NOTHING_TO_UPDATE, SMOKE_TESTS, UPDATE, JobSpec, job_spec, update_spec
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, load_pipeline
 from tradosphere_cicd.results import JobSummary, count_junit
 from tradosphere_cicd.runs import RunResources
@@ -60,6 +60,7 @@ class JobOperator(DockerOperator):
     :param job_name: a job of the pipeline file, or ``checkout`` / ``install_dependencies``.
     :param shard: 1-based shard index for a sharded job (mapped with ``expand``).
     :param pipeline_file: the pipeline file; the default is ``include/pipeline.yaml``.
+    :param spec: what the container runs, when it is not a job of the pipeline file by that name.
     """
 
     def __init__(
@@ -68,10 +69,11 @@ class JobOperator(DockerOperator):
         job_name: str,
         shard: int | None = None,
         pipeline_file: str = str(DEFAULT_PIPELINE_FILE),
+        spec: JobSpec | None = None,
         **kwargs: Any,
     ) -> None:
         pipeline = load_pipeline(Path(pipeline_file))
-        spec = job_spec(pipeline, job_name)
+        spec = spec or job_spec(pipeline, job_name)
         if shard is not None and not (spec.shards and 1 <= shard <= spec.shards):
             raise ValueError(f"shard: {shard!r} is out of range for job {job_name!r} (shards: {spec.shards})")
         kwargs.setdefault("task_id", job_name)
@@ -231,3 +233,32 @@ class SmokeTestsOperator(JobOperator):
             self.network_mode = "bridge"
             self.environment["BASE_URL"] = environment.public_url()
         log.info("Smoke tests against %s at %s", self.environment_name, self.environment["BASE_URL"])
+
+
+class UpdateDependenciesOperator(JobOperator):
+    """
+    The dependency update of a schedule: its steps on the run's checkout, then a commit of what they changed.
+
+    The commit leaves the container as a git bundle in the task's artifacts; the run's tests then run on the
+    updated workspace, and only then is it pushed. When nothing changed, the task is skipped and so is the
+    rest of the run.
+
+    :param schedule_name: the schedule of the pipeline file whose ``update`` section this runs.
+    """
+
+    def __init__(self, *, schedule_name: str, pipeline_file: str = str(DEFAULT_PIPELINE_FILE), **kwargs: Any):
+        spec = update_spec(load_pipeline(Path(pipeline_file)), schedule_name)
+        kwargs.setdefault("task_id", UPDATE)
+        super().__init__(
+            job_name=UPDATE, pipeline_file=pipeline_file, spec=spec, skip_on_exit_code=NOTHING_TO_UPDATE, **kwargs
+        )
+        self.schedule_name = schedule_name
+
+    def _run_job(self, context: Context) -> Any:
+        try:
+            return super()._run_job(context)
+        except AirflowSkipException:
+            skip(
+                f"nothing to update on {revision_of(context)['branch']!r}: the update steps changed no file, "
+                "so there is nothing to test or push"
+            )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from croniter import croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
@@ -19,6 +20,8 @@ DEFAULT_PIPELINE_FILE = Path(os.environ.get("TRADOSPHERE_PIPELINE_FILE") or PROJ
 
 MEMORY_PATTERN = r"^[1-9][0-9]*[kmg]$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]*$"
+# The DAGs that are not scheduled workflows; a schedule becomes a DAG of its own name.
+RESERVED_DAG_IDS = ("build_test_deploy", "rollback")
 
 
 class PipelineError(ValueError):
@@ -265,6 +268,32 @@ class ReleasePlan(_Strict):
     smoke_tests: SmokeTests | None = None
 
 
+class DependencyUpdate(_Strict):
+    """What the dependency update runs on a checkout of its branch, and the commit it pushes when the tests pass."""
+
+    network: Literal["none", "bridge", "host"] = "bridge"
+    memory: str = Field(default="2g", pattern=MEMORY_PATTERN)
+    steps: list[Step] = Field(min_length=1)
+    commit_message: str = Field(default="chore: update dependencies", min_length=1, max_length=200)
+    author: str = Field(default="TradoSphere CI <ci@tradosphere.invalid>", pattern=r"^[^<>]+ <[^<>@\s]+@[^<>\s]+>$")
+
+
+class Schedule(_Strict):
+    """A workflow on a cron schedule (UTC) for one branch: the jobs it runs, and for updates what it changes."""
+
+    cron: str
+    branch: str = Field(min_length=1)
+    jobs: list[str] = Field(min_length=1)
+    update: DependencyUpdate | None = None
+
+    @field_validator("cron")
+    @classmethod
+    def _cron_is_valid(cls, cron: str) -> str:
+        if len(cron.split()) != 5 or not croniter.is_valid(cron):
+            raise ValueError(f"{cron!r} is not a cron expression: give five fields, e.g. '0 2 * * *' for 2 AM UTC")
+        return cron
+
+
 class Pipeline(_Strict):
     repository: Repository
     images: dict[str, str] = Field(min_length=1)
@@ -276,10 +305,11 @@ class Pipeline(_Strict):
     jobs: dict[str, Job] = Field(min_length=1)
     environments: dict[str, Environment] = {}
     release: ReleasePlan | None = None
+    schedules: dict[str, Schedule] = {}
     budgets: Budgets = Budgets()
     channels: Channels = Channels()
 
-    @field_validator("jobs", "services", "images", "environments")
+    @field_validator("jobs", "services", "images", "environments", "schedules")
     @classmethod
     def _names_are_identifiers(cls, named: dict[str, object]) -> dict[str, object]:
         for name in named:
@@ -318,6 +348,13 @@ class Pipeline(_Strict):
                     raise ValueError(f"{key}: port {port} is already taken by {other}")
         if self.release is not None:
             self._check_release(self.release)
+        for name, schedule in self.schedules.items():
+            if name in RESERVED_DAG_IDS or name.startswith("deploy_"):
+                raise ValueError(f"schedules.{name}: the name is taken by a DAG of its own; choose another")
+            for job_name in schedule.jobs:
+                if job_name not in self.jobs:
+                    known = ", ".join(self.jobs)
+                    raise ValueError(f"schedules.{name}.jobs: unknown job {job_name!r} (jobs: {known})")
         cycle = _find_cycle({name: job.requires for name, job in self.jobs.items()})
         if cycle:
             raise ValueError("jobs: the requires form a cycle: " + " -> ".join(cycle))
@@ -362,6 +399,13 @@ class Pipeline(_Strict):
             return self.jobs[name]
         except KeyError:
             raise PipelineError(f"the pipeline has no job {name!r} (jobs: {', '.join(self.jobs)})") from None
+
+    def schedule(self, name: str) -> Schedule:
+        try:
+            return self.schedules[name]
+        except KeyError:
+            known = ", ".join(self.schedules) or "none defined"
+            raise PipelineError(f"the pipeline has no schedule {name!r} (schedules: {known})") from None
 
     def environment(self, name: str) -> Environment:
         try:

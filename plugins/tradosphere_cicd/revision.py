@@ -101,6 +101,49 @@ def resolve(mirror: Path, branch: str, commit: str, lockfile: str) -> Revision:
     return Revision(branch=branch, commit=sha, lockfile_checksum=_file_checksum(mirror, sha, lockfile))
 
 
+def push_update(mirror: Path, url: str, bundle: Path, branch: str, base: str) -> str:
+    """
+    Push the single commit in `bundle` to `branch` of the repository at `url`, on top of `base`; return its SHA.
+
+    The push is a fast-forward only: when the branch moved on since `base`, nothing is pushed and the error says
+    where the branch is now.
+    """
+    if not bundle.is_file():
+        raise RevisionError(f"no update to push: {bundle} does not exist (the update job did not commit)")
+    git_dir = ["--git-dir", str(mirror)]
+    _git([*git_dir, "bundle", "verify", "--quiet", str(bundle)], what=f"read the update bundle {bundle}")
+    ref = f"refs/tradosphere/updates/{branch}"
+    _git([*git_dir, "fetch", "--quiet", str(bundle), f"+HEAD:{ref}"], what=f"fetch the update from {bundle}")
+    try:
+        sha = _git([*git_dir, "rev-parse", "--verify", f"{ref}^{{commit}}"], what="read the update commit")
+        parents = _git([*git_dir, "rev-list", "--parents", "-n", "1", sha], what="read the update's parent").split()[1:]
+        if parents != [base]:
+            raise RevisionError(
+                f"the update commit {sha[:7]} is not one commit on top of {base[:7]} (parents: "
+                f"{', '.join(parent[:7] for parent in parents) or 'none'}); nothing pushed"
+            )
+        completed = subprocess.run(
+            ["git", *git_dir, "push", "--quiet", "--porcelain", url, f"{sha}:refs/heads/{branch}"],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+        if completed.returncode != 0:
+            now = _git_optional(["ls-remote", url, f"refs/heads/{branch}"])
+            where = f"it is now at {now.split()[0][:7]}" if now else "it no longer exists"
+            if "rejected" in completed.stdout or "non-fast-forward" in completed.stderr:
+                raise RevisionError(
+                    f"branch {branch!r} moved on since the update started from {base[:7]} ({where}): the update "
+                    "was not pushed; the next run updates from the new head"
+                )
+            detail = completed.stderr.strip() or completed.stdout.strip()
+            raise RevisionError(f"git could not push the update to {branch!r} of {url}: {detail}")
+        return sha
+    finally:
+        _git_optional([*git_dir, "update-ref", "-d", ref])
+
+
 def _file_checksum(mirror: Path, sha: str, path: str) -> str | None:
     completed = subprocess.run(
         ["git", "--git-dir", str(mirror), "show", f"{sha}:{path}"],

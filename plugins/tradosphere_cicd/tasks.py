@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from airflow.sdk import task
@@ -96,6 +97,30 @@ def cleanup_run(**context: Any) -> list[str]:
     log.info("Run %s cleaned up: %s", run.key, ", ".join(removed) or "nothing left")
     log.info("Artifacts of this run: %s", settings.artifacts_root() / run.dag_id)
     return removed
+
+
+@task(task_id="push_update")
+def push_update(**context: Any) -> dict[str, Any]:
+    """Push the tested dependency update to its branch, as a fast-forward from the commit the run started at."""
+    from tradosphere_cicd.jobs import UPDATE, UPDATE_BUNDLE
+    from tradosphere_cicd.operators import revision_of
+
+    resolved = revision_of(context)
+    bundle = run_resources(context).artifacts_dir(UPDATE, -1) / UPDATE_BUNDLE
+    try:
+        sha = revision.push_update(
+            Path(resolved["mirror"]), resolved["repository"], bundle, resolved["branch"], resolved["commit"]
+        )
+    except revision.RevisionError as error:
+        raise AirflowFailException(f"{error} (repository: {resolved['repository']})") from None
+    log.info(
+        "Pushed the dependency update %s to %s of %s (on top of %s)",
+        sha,
+        resolved["branch"],
+        resolved["repository"],
+        resolved["short_commit"],
+    )
+    return {"branch": resolved["branch"], "commit": sha, "previous_commit": resolved["commit"]}
 
 
 # ---------------------------------------------------------------------------------------------- deploy

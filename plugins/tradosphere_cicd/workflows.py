@@ -1,11 +1,12 @@
-"""Builds the DAGs from the pipeline file: build_test_deploy, one deploy DAG per environment, rollback."""
+"""Builds the DAGs from the pipeline file: build_test_deploy, the scheduled workflows, the deploy DAGs, rollback."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from airflow.sdk import DAG, Param, TaskGroup
+from airflow.sdk import DAG, CronTriggerTimetable, Param, TaskGroup
 from airflow.sdk.definitions.callback import AsyncCallback
 from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
@@ -13,7 +14,7 @@ from tradosphere_cicd import deployments, tasks
 from tradosphere_cicd.budgets import pipeline_deadline
 from tradosphere_cicd.jobs import CHECKOUT, INSTALL
 from tradosphere_cicd.notifications import task_failure_callback
-from tradosphere_cicd.operators import JobOperator, SmokeTestsOperator
+from tradosphere_cicd.operators import JobOperator, SmokeTestsOperator, UpdateDependenciesOperator
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, load_pipeline
 from tradosphere_cicd.security import DependencyCheckOperator, NpmAuditOperator, SnykOperator
 
@@ -35,45 +36,9 @@ def build_test_deploy(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str |
         deadline=pipeline_deadline(pipeline, pipeline_file),
         tags=["tradosphere", "ci"],
         doc_md=doc_md,
-        params={
-            "branch": Param(
-                pipeline.repository.default_branch,
-                type="string",
-                title="Branch",
-                description="The branch to build, e.g. main, develop or feature/x.",
-                maxLength=200,
-            ),
-            "commit": Param(
-                "",
-                type="string",
-                title="Commit",
-                description="A commit SHA on that branch; leave empty to build the branch head.",
-                maxLength=40,
-            ),
-        },
+        params=_revision_params(pipeline.repository.default_branch),
     ) as dag:
-        revision = tasks.resolve_revision()
-        checkout = JobOperator(job_name=CHECKOUT, pipeline_file=str(pipeline_file))
-        install = JobOperator(job_name=INSTALL, pipeline_file=str(pipeline_file))
-        cleanup = tasks.cleanup_run().as_teardown(setups=checkout)
-        revision >> checkout >> install
-
-        job_tasks = {name: _job_task(pipeline, name, pipeline_file) for name in pipeline.jobs}
-        for name, job in pipeline.jobs.items():
-            upstream = [job_tasks[required] for required in job.requires] or [install]
-            for task in upstream:
-                task >> job_tasks[name]
-
-        service_names = sorted({service for job in pipeline.jobs.values() for service in job.services})
-        if service_names:
-            start = tasks.start_services(service_names)
-            stop = tasks.stop_services(service_names).as_teardown(setups=start.operator)  # type: ignore[attr-defined]
-            revision >> start
-            for name, job in pipeline.jobs.items():
-                if job.services:
-                    start >> job_tasks[name] >> stop
-            stop >> cleanup
-
+        job_tasks, cleanup = _build_and_test(pipeline, pipeline_file, list(pipeline.jobs))
         required = {required for job in pipeline.jobs.values() for required in job.requires}
         if pipeline.release is not None:
             # the jobs a release requires lead on to it; the release's last stage ends the run
@@ -84,6 +49,95 @@ def build_test_deploy(pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str |
         for leaf in leaves:
             leaf >> cleanup
     return dag
+
+
+def scheduled_workflow(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, doc_md: str | None = None) -> DAG:
+    """A schedule of the pipeline file: its jobs on the head of its branch, and for an update, the push after them."""
+    pipeline = load_pipeline(pipeline_file)
+    schedule = pipeline.schedule(name)
+    with DAG(
+        dag_id=name,
+        schedule=CronTriggerTimetable(schedule.cron, timezone="UTC"),
+        start_date=START_DATE,
+        catchup=False,
+        max_active_runs=1,
+        max_active_tasks=4,
+        default_args=DEFAULT_ARGS,
+        tags=["tradosphere", "scheduled"],
+        doc_md=doc_md,
+        params=_revision_params(schedule.branch),
+    ) as dag:
+        update = None
+        if schedule.update is not None:
+            update = UpdateDependenciesOperator(schedule_name=name, pipeline_file=str(pipeline_file))
+        job_tasks, cleanup = _build_and_test(pipeline, pipeline_file, schedule.jobs, update)
+        required = {required for job in schedule.jobs for required in pipeline.jobs[job].requires}
+        leaves = [job_tasks[job] for job in schedule.jobs if job not in required]
+        if update is not None:
+            push = tasks.push_update()
+            leaves >> push
+            leaves = [push]
+        for leaf in leaves:
+            leaf >> cleanup
+    return dag
+
+
+def _revision_params(branch: str) -> dict[str, Param]:
+    return {
+        "branch": Param(
+            branch,
+            type="string",
+            title="Branch",
+            description="The branch to build, e.g. main, develop or feature/x.",
+            maxLength=200,
+        ),
+        "commit": Param(
+            "",
+            type="string",
+            title="Commit",
+            description="A commit SHA on that branch; leave empty to build the branch head.",
+            maxLength=40,
+        ),
+    }
+
+
+def _build_and_test(
+    pipeline: Pipeline, pipeline_file: Path, job_names: list[str], update: Any = None
+) -> tuple[dict[str, Any], Any]:
+    """
+    The stages every workflow starts with: the revision, checkout, install (then an update, if given), and the
+    named jobs in the order of their requires among them, with the run's services around the jobs that need them.
+
+    Returns the job tasks by name and the run's cleanup, which each workflow's last stages lead to.
+    """
+    revision = tasks.resolve_revision()
+    checkout = JobOperator(job_name=CHECKOUT, pipeline_file=str(pipeline_file))
+    install = JobOperator(job_name=INSTALL, pipeline_file=str(pipeline_file))
+    cleanup = tasks.cleanup_run().as_teardown(setups=checkout)
+    revision >> checkout >> install
+    first = install
+    if update is not None:
+        install >> update
+        first = update
+
+    job_tasks = {name: _job_task(pipeline, name, pipeline_file) for name in job_names}
+    for name in job_names:
+        upstream = [job_tasks[required] for required in pipeline.jobs[name].requires if required in job_tasks]
+        for task in upstream or [first]:
+            task >> job_tasks[name]
+
+    service_names = sorted({service for name in job_names for service in pipeline.jobs[name].services})
+    if service_names:
+        start = tasks.start_services(service_names)
+        stop = tasks.stop_services(service_names).as_teardown(setups=start.operator)  # type: ignore[attr-defined]
+        # with an update, the services wait for it: a run with nothing to update starts none
+        first_of_run = update if update is not None else revision
+        first_of_run >> start
+        for name in job_names:
+            if pipeline.jobs[name].services:
+                start >> job_tasks[name] >> stop
+        stop >> cleanup
+    return job_tasks, cleanup
 
 
 def _release_stages(pipeline: Pipeline, pipeline_file: Path, job_tasks: dict) -> list:

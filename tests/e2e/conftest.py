@@ -26,6 +26,7 @@ NAMESPACE = "tradosphere-e2e"
 APPROVER, OUTSIDER = "admin", "outsider"
 # A release observed for longer than its environment's budget: the deadline passes while it is live.
 OVERRUN_ENVIRONMENT = "canary"
+UPDATE_SCRIPT = ".dependency-update.sh"
 
 
 def test_pipeline(path: Path) -> Path:
@@ -43,6 +44,9 @@ def test_pipeline(path: Path) -> Path:
         "health": {"window_seconds": 150, "interval_seconds": 3},
         "docker": {"proxy_port": 18500, "database_port": 18501},
     }
+    # the dependency update runs what the branch under test carries in UPDATE_SCRIPT, so each test sets its outcome
+    update = f"if [ -f {UPDATE_SCRIPT} ]; then bash {UPDATE_SCRIPT}; rm {UPDATE_SCRIPT}; fi"
+    data["schedules"]["dependency_update"]["update"]["steps"] = [{"name": "Update Dependencies", "run": update}]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
@@ -113,10 +117,10 @@ def git_head(repository: Path, branch: str) -> str:
     ).stdout.strip()
 
 
-def push_branch(repository: Path, tmp_path: Path, branch: str, change) -> str:
-    """Push a new branch made from main with one commit that `change(work_tree)` makes; return its SHA."""
+def push_branch(repository: Path, tmp_path: Path, branch: str, change, base: str = "main") -> str:
+    """Push a new branch made from `base` with one commit that `change(work_tree)` makes; return its SHA."""
     work = tmp_path / branch.replace("/", "-")
-    subprocess.run(["git", "clone", "--quiet", "--branch", "main", str(repository), str(work)], check=True)
+    subprocess.run(["git", "clone", "--quiet", "--branch", base, str(repository), str(work)], check=True)
     subprocess.run(["git", "checkout", "--quiet", "-b", branch], cwd=work, check=True)
     change(work)
     subprocess.run(["git", "add", "-A"], cwd=work, check=True)

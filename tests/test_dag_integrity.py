@@ -196,12 +196,16 @@ def test_scheduled_workflows_run_the_guides_jobs_on_their_cron_in_utc(dagbag, da
     assert str(dag.timetable.timezone) == "UTC"
     assert croniter(dag.timetable.expression, datetime(2026, 12, 4, 12, 0)).get_next(datetime) == next_run
     assert dag.params["branch"] == branch
-    assert dag.params["commit"] == ""
     assert not dag.catchup
     assert dag.max_active_runs == 1
     assert {(task.task_id, downstream) for task in dag.tasks for downstream in task.downstream_task_ids} == edges
     assert dag.get_task("cleanup_run").is_teardown
     assert dag.get_task("stop_services").is_teardown
+
+
+def test_nightly_takes_a_commit_and_the_update_always_starts_from_the_branch_head(dagbag):
+    assert dagbag.dags["nightly"].params["commit"] == ""
+    assert "commit" not in dagbag.dags["dependency_update"].params
 
 
 def test_an_update_with_nothing_to_change_skips_instead_of_failing(dagbag):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tradosphere_cicd import revision
-from tradosphere_cicd.jobs import COMMIT_UPDATE_STEP, NOTHING_TO_UPDATE
+from tradosphere_cicd.jobs import COMMIT_UPDATE_STEP, NOTHING_TO_UPDATE, NOTHING_TO_UPDATE_MARKER
 
 IDENTITY = ["-c", "user.name=Developer", "-c", "user.email=dev@tradosphere.invalid"]
 AUTHOR = ("TradoSphere CI", "ci@tradosphere.invalid")
@@ -41,6 +41,7 @@ def checkout_like_the_pipeline(mirror: Path, commit: str, work: Path) -> Path:
 
 
 def commit_update(work: Path, base: str, bundle: Path) -> subprocess.CompletedProcess:
+    """Run the commit step as the update container does, with the bundle (and the marker) beside `bundle`."""
     environment = {
         **os.environ,
         "COMMIT_SHA": base,
@@ -48,6 +49,7 @@ def commit_update(work: Path, base: str, bundle: Path) -> subprocess.CompletedPr
         "AUTHOR_NAME": AUTHOR[0],
         "AUTHOR_EMAIL": AUTHOR[1],
         "UPDATE_BUNDLE_PATH": str(bundle),
+        "UPDATE_UNCHANGED_PATH": str(bundle.with_name(NOTHING_TO_UPDATE_MARKER)),
     }
     return subprocess.run(
         ["bash", "-eo", "pipefail", "-c", COMMIT_UPDATE_STEP.run],
@@ -68,8 +70,13 @@ def updated(origin: Path, tmp_path: Path):
     (work / "package.json").write_text('{"devDependencies": {"jest": "29.7.0"}}\n')
     bundle = tmp_path / "artifacts" / "dependency-update.bundle"
     bundle.parent.mkdir()
+    # a hook of the repository's (as husky installs them) does not stop the update's commit
+    hook = work / ".git" / "hooks" / "pre-commit"
+    hook.write_text("#!/bin/sh\necho 'commit refused by a hook' >&2\nexit 1\n")
+    hook.chmod(0o755)
     committed = commit_update(work, base, bundle)
     assert committed.returncode == 0, committed.stderr
+    assert not bundle.with_name(NOTHING_TO_UPDATE_MARKER).exists()
     return mirror, base, bundle
 
 
@@ -84,6 +91,7 @@ def test_nothing_changed_exits_with_the_skip_code_and_leaves_no_bundle(origin: P
     assert committed.returncode == NOTHING_TO_UPDATE
     assert "Nothing to update" in committed.stdout
     assert not bundle.exists()
+    assert bundle.with_name(NOTHING_TO_UPDATE_MARKER).exists()
 
 
 def test_tested_update_is_pushed_as_one_commit_on_top_of_the_base(origin: Path, updated):
@@ -130,3 +138,28 @@ def test_missing_bundle_says_the_update_did_not_commit(origin: Path, tmp_path: P
     mirror = revision.update_mirror(str(origin), tmp_path / "mirrors")
     with pytest.raises(revision.RevisionError, match="the update job did not commit"):
         revision.push_update(mirror, str(origin), tmp_path / "none.bundle", "develop", "0" * 40)
+
+
+def test_branch_deleted_meanwhile_is_not_recreated(origin: Path, updated):
+    mirror, base, bundle = updated
+    git("--git-dir", str(origin), "update-ref", "-d", "refs/heads/develop")
+
+    with pytest.raises(revision.RevisionError, match=r"moved on since the update started .* \(it no longer exists\)"):
+        revision.push_update(mirror, str(origin), bundle, "develop", base)
+
+    assert "refs/heads/develop" not in git("--git-dir", str(origin), "for-each-ref")
+
+
+def test_push_the_repository_refuses_is_reported_with_its_reason(origin: Path, updated):
+    mirror, base, bundle = updated
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'develop is protected' >&2\nexit 1\n")
+    hook.chmod(0o755)
+
+    with pytest.raises(revision.RevisionError) as raised:
+        revision.push_update(mirror, str(origin), bundle, "develop", base)
+
+    assert str(raised.value) == (
+        f"git could not push the update to 'develop' of {origin}: remote rejected (pre-receive hook declined)"
+    )
+    assert git("--git-dir", str(origin), "rev-parse", "refs/heads/develop") == base

@@ -179,9 +179,13 @@ class AirflowApi:
 
 def settle_delay(asked_at: str | None, settle_seconds: float, now: datetime) -> float:
     """How long to wait before answering a request made at `asked_at` (ISO 8601), so it is `settle_seconds` old."""
-    if not asked_at:
+    try:
+        asked = datetime.fromisoformat(str(asked_at).replace("Z", "+00:00"))
+    except ValueError:
         return settle_seconds
-    age = (now - datetime.fromisoformat(asked_at.replace("Z", "+00:00"))).total_seconds()
+    if asked.tzinfo is None:
+        asked = asked.replace(tzinfo=UTC)
+    age = (now - asked).total_seconds()
     return min(settle_seconds, max(0.0, settle_seconds - age))
 
 

@@ -13,8 +13,10 @@ INSTALL = "install_dependencies"
 SMOKE_TESTS = "smoke_tests"
 UPDATE = "update_dependencies"
 
-# The update job's last step ends with this code when nothing changed: the task is skipped, nothing is pushed.
+# The update job's last step ends with this code, and leaves the marker file, when nothing changed: the task is
+# skipped and nothing is pushed. The marker tells that apart from an update step of the user's exiting 99.
 NOTHING_TO_UPDATE = 99
+NOTHING_TO_UPDATE_MARKER = "nothing-to-update"
 UPDATE_BUNDLE = "dependency-update.bundle"
 COMMIT_UPDATE_STEP = Step(
     name="Commit the update",
@@ -22,10 +24,12 @@ COMMIT_UPDATE_STEP = Step(
         "git add --all\n"
         "if git diff --cached --quiet; then\n"
         '  echo "Nothing to update: the dependencies are already at their latest versions"\n'
+        '  touch "$UPDATE_UNCHANGED_PATH"\n'
         f"  exit {NOTHING_TO_UPDATE}\n"
         "fi\n"
         "git diff --cached --stat\n"
-        'git -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" commit --quiet --message "$COMMIT_MESSAGE"\n'
+        'git -c user.name="$AUTHOR_NAME" -c user.email="$AUTHOR_EMAIL" commit --quiet --no-verify '
+        '--message "$COMMIT_MESSAGE"\n'
         'git bundle create --quiet "$UPDATE_BUNDLE_PATH" "$COMMIT_SHA..HEAD"\n'
         'git log -1 --format="committed %H on top of %P: %s"'
     ),
@@ -121,6 +125,7 @@ def update_spec(pipeline: Pipeline, schedule_name: str) -> JobSpec:
             "AUTHOR_NAME": author_name,
             "AUTHOR_EMAIL": author_email.rstrip(">"),
             "UPDATE_BUNDLE_PATH": f"/artifacts/{UPDATE_BUNDLE}",
+            "UPDATE_UNCHANGED_PATH": f"/artifacts/{NOTHING_TO_UPDATE_MARKER}",
         },
         uses_cache=True,
     )

@@ -12,12 +12,20 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from airflow.providers.docker.exceptions import DockerContainerFailedException
 from airflow.providers.docker.operators.docker import DockerOperator
-from airflow.sdk.exceptions import AirflowSkipException
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 from docker.types import Mount
 
 from tradosphere_cicd import settings
 from tradosphere_cicd.budgets import record_stage_time
-from tradosphere_cicd.jobs import NOTHING_TO_UPDATE, SMOKE_TESTS, UPDATE, JobSpec, job_spec, update_spec
+from tradosphere_cicd.jobs import (
+    NOTHING_TO_UPDATE,
+    NOTHING_TO_UPDATE_MARKER,
+    SMOKE_TESTS,
+    UPDATE,
+    JobSpec,
+    job_spec,
+    update_spec,
+)
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, load_pipeline
 from tradosphere_cicd.results import JobSummary, count_junit
 from tradosphere_cicd.runs import RunResources
@@ -258,6 +266,12 @@ class UpdateDependenciesOperator(JobOperator):
         try:
             return super()._run_job(context)
         except AirflowSkipException:
+            marker = run_resources(context).artifacts_dir(self.task_id) / NOTHING_TO_UPDATE_MARKER
+            if not marker.exists():
+                raise AirflowFailException(
+                    f"a step of the update exited with {NOTHING_TO_UPDATE} before its changes were committed; "
+                    "nothing is pushed (see the steps above)"
+                ) from None
             skip(
                 f"nothing to update on {revision_of(context)['branch']!r}: the update steps changed no file, "
                 "so there is nothing to test or push"

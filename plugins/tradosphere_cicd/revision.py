@@ -105,43 +105,64 @@ def push_update(mirror: Path, url: str, bundle: Path, branch: str, base: str) ->
     """
     Push the single commit in `bundle` to `branch` of the repository at `url`, on top of `base`; return its SHA.
 
-    The push is a fast-forward only: when the branch moved on since `base`, nothing is pushed and the error says
-    where the branch is now.
+    The push goes through only while the branch is still at `base` (a lease on it), so it is always a
+    fast-forward: when the branch moved on or was deleted meanwhile, nothing is pushed and the error says where
+    the branch is now. A refusal by the repository itself (a hook, a protected branch) is reported with its reason.
     """
     if not bundle.is_file():
         raise RevisionError(f"no update to push: {bundle} does not exist (the update job did not commit)")
     git_dir = ["--git-dir", str(mirror)]
     _git([*git_dir, "bundle", "verify", "--quiet", str(bundle)], what=f"read the update bundle {bundle}")
-    ref = f"refs/tradosphere/updates/{branch}"
-    _git([*git_dir, "fetch", "--quiet", str(bundle), f"+HEAD:{ref}"], what=f"fetch the update from {bundle}")
-    try:
-        sha = _git([*git_dir, "rev-parse", "--verify", f"{ref}^{{commit}}"], what="read the update commit")
-        parents = _git([*git_dir, "rev-list", "--parents", "-n", "1", sha], what="read the update's parent").split()[1:]
-        if parents != [base]:
-            raise RevisionError(
-                f"the update commit {sha[:7]} is not one commit on top of {base[:7]} (parents: "
-                f"{', '.join(parent[:7] for parent in parents) or 'none'}); nothing pushed"
-            )
-        completed = subprocess.run(
-            ["git", *git_dir, "push", "--quiet", "--porcelain", url, f"{sha}:refs/heads/{branch}"],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT_SECONDS,
-            check=False,
+    heads = _git([*git_dir, "bundle", "list-heads", str(bundle), "HEAD"], what=f"read the update bundle {bundle}")
+    if not heads:
+        raise RevisionError(f"the update bundle {bundle} has no HEAD: the update job did not commit")
+    sha = heads.split()[0]
+    # the objects go into the mirror without a ref, which the mirror's next fetch would prune anyway
+    _git([*git_dir, "bundle", "unbundle", str(bundle)], what=f"unpack the update bundle {bundle}")
+    parents = _git([*git_dir, "rev-list", "--parents", "-n", "1", sha], what="read the update's parent").split()[1:]
+    if parents != [base]:
+        raise RevisionError(
+            f"the update commit {sha[:7]} is not one commit on top of {base[:7]} (parents: "
+            f"{', '.join(parent[:7] for parent in parents) or 'none'}); nothing pushed"
         )
-        if completed.returncode != 0:
-            now = _git_optional(["ls-remote", url, f"refs/heads/{branch}"])
-            where = f"it is now at {now.split()[0][:7]}" if now else "it no longer exists"
-            if "rejected" in completed.stdout or "non-fast-forward" in completed.stderr:
-                raise RevisionError(
-                    f"branch {branch!r} moved on since the update started from {base[:7]} ({where}): the update "
-                    "was not pushed; the next run updates from the new head"
-                )
-            detail = completed.stderr.strip() or completed.stdout.strip()
-            raise RevisionError(f"git could not push the update to {branch!r} of {url}: {detail}")
+
+    target = f"refs/heads/{branch}"
+    completed = subprocess.run(
+        ["git", *git_dir, "push", "--porcelain", f"--force-with-lease={target}:{base}", url, f"{sha}:{target}"],
+        capture_output=True,
+        text=True,
+        timeout=GIT_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if completed.returncode == 0:
         return sha
-    finally:
-        _git_optional([*git_dir, "update-ref", "-d", ref])
+    refused = _refusal(completed.stdout, target)
+    if refused is not None and not refused.startswith("remote rejected"):
+        raise RevisionError(
+            f"branch {branch!r} moved on since the update started from {base[:7]} ({_where(url, target)}): the "
+            "update was not pushed; the next run updates from the new head"
+        )
+    detail = refused or completed.stderr.strip() or completed.stdout.strip()
+    raise RevisionError(f"git could not push the update to {branch!r} of {url}: {detail}")
+
+
+def _refusal(porcelain: str, target: str) -> str | None:
+    """The reason git gives for refusing `target`, from `push --porcelain` ("!<tab>src:dst<tab>[reason]")."""
+    for line in porcelain.splitlines():
+        fields = line.split("\t")
+        if len(fields) >= 3 and fields[0] == "!" and fields[1].endswith(f":{target}"):
+            return fields[2].strip("[] ").replace("] (", " (")
+    return None
+
+
+def _where(url: str, target: str) -> str:
+    completed = subprocess.run(
+        ["git", "ls-remote", url, target], capture_output=True, text=True, timeout=GIT_TIMEOUT_SECONDS, check=False
+    )
+    if completed.returncode != 0:
+        return "where it is now could not be read"
+    head = completed.stdout.split()
+    return f"it is now at {head[0][:7]}" if head else "it no longer exists"
 
 
 def _file_checksum(mirror: Path, sha: str, path: str) -> str | None:

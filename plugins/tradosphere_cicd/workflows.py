@@ -65,7 +65,8 @@ def scheduled_workflow(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
         default_args=DEFAULT_ARGS,
         tags=["tradosphere", "scheduled"],
         doc_md=doc_md,
-        params=_revision_params(schedule.branch),
+        # an update always starts from the branch head, which it pushes on top of: it takes no commit
+        params=_revision_params(schedule.branch, with_commit=schedule.update is None),
     ) as dag:
         update = None
         if schedule.update is not None:
@@ -82,8 +83,8 @@ def scheduled_workflow(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
     return dag
 
 
-def _revision_params(branch: str) -> dict[str, Param]:
-    return {
+def _revision_params(branch: str, with_commit: bool = True) -> dict[str, Param]:
+    params = {
         "branch": Param(
             branch,
             type="string",
@@ -91,14 +92,16 @@ def _revision_params(branch: str) -> dict[str, Param]:
             description="The branch to build, e.g. main, develop or feature/x.",
             maxLength=200,
         ),
-        "commit": Param(
+    }
+    if with_commit:
+        params["commit"] = Param(
             "",
             type="string",
             title="Commit",
             description="A commit SHA on that branch; leave empty to build the branch head.",
             maxLength=40,
-        ),
-    }
+        )
+    return params
 
 
 def _build_and_test(
@@ -131,8 +134,7 @@ def _build_and_test(
         start = tasks.start_services(service_names)
         stop = tasks.stop_services(service_names).as_teardown(setups=start.operator)  # type: ignore[attr-defined]
         # with an update, the services wait for it: a run with nothing to update starts none
-        first_of_run = update if update is not None else revision
-        first_of_run >> start
+        (update if update is not None else revision) >> start
         for name in job_names:
             if pipeline.jobs[name].services:
                 start >> job_tasks[name] >> stop

@@ -17,6 +17,7 @@ import docker
 import pytest
 import yaml
 
+from slack_server import SlackServer
 from tradosphere_cicd.airflow_api import AirflowApi
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, PROJECT_ROOT
 
@@ -27,6 +28,10 @@ APPROVER, OUTSIDER = "admin", "outsider"
 # A release observed for longer than its environment's budget: the deadline passes while it is live.
 OVERRUN_ENVIRONMENT = "canary"
 UPDATE_SCRIPT = ".dependency-update.sh"
+# Sentinels: the secret parts of the Slack connections, which no message may carry.
+CI_FAILURES_HOOK = "ci-failures-hook-sentinel-7001"
+SECURITY_HOOK = "security-hook-sentinel-7002"
+SLACK_BOT_TOKEN = "xoxb-e2e-sentinel-bot-token-7003"
 DAG_IDS = ("build_test_deploy", "nightly", "dependency_update", "deploy_staging", "deploy_production", "rollback")
 
 
@@ -55,10 +60,38 @@ def test_pipeline(path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def stack_env(tmp_path_factory) -> dict[str, str]:
+def slack() -> Iterator[SlackServer]:
+    """The local Slack that every alert of the test Airflow goes to, for the whole session."""
+    server = SlackServer(bot_token=SLACK_BOT_TOKEN)
+    server.start()
+    yield server
+    server.stop()
+
+
+def slack_connections(server: SlackServer) -> dict[str, str]:
+    """The pipeline file's three channel connections, as Airflow connections in the environment."""
+    return {
+        "AIRFLOW_CONN_SLACK_CI_FAILURES": json.dumps(
+            {"conn_type": "slackwebhook", "password": server.webhook_url(CI_FAILURES_HOOK)}
+        ),
+        "AIRFLOW_CONN_SLACK_SECURITY_ALERTS": json.dumps(
+            {"conn_type": "slackwebhook", "password": server.webhook_url(SECURITY_HOOK)}
+        ),
+        "AIRFLOW_CONN_SLACK_DEPLOYMENTS": json.dumps(
+            {"conn_type": "slack", "password": SLACK_BOT_TOKEN, "extra": {"base_url": server.base + "/api/"}}
+        ),
+        "TRADOSPHERE_SLACK_ATTEMPTS": "2",
+        "TRADOSPHERE_SLACK_TIMEOUT_SECONDS": "2",
+        "TRADOSPHERE_SLACK_BACKOFF_SECONDS": "0.2",
+    }
+
+
+@pytest.fixture(scope="session")
+def stack_env(tmp_path_factory, slack) -> dict[str, str]:
     state = tmp_path_factory.mktemp("state")
     return {
         **os.environ,
+        **slack_connections(slack),
         "TRADOSPHERE_HOME": str(state),
         "TRADOSPHERE_AIRFLOW_PORT": str(PORT),
         "TRADOSPHERE_NAMESPACE": NAMESPACE,

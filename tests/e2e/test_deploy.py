@@ -71,7 +71,7 @@ def test_good_release_goes_live_and_the_previous_becomes_last_good(
     ],
 )
 def test_unhealthy_release_is_rolled_back(
-    airflow, production_with_two_releases, releases, environments, release, trigger
+    airflow, production_with_two_releases, releases, environments, slack, release, trigger
 ):
     run_id, state, tasks = deploy(airflow, "production", releases[release])
 
@@ -87,6 +87,10 @@ def test_unhealthy_release_is_rolled_back(
     rollbacks = [run for run in airflow.runs("rollback") if run["conf"].get("environment") == "production"]
     assert rollbacks
     assert rollbacks[0]["state"] == "success"
+    bad, good = releases[release]["version"], releases["second"]["version"]
+    deployments = [message.text for message in slack.messages if message.channel == "#deployments"]
+    assert any(f"production: health check failed for {bad}" in text for text in deployments), deployments
+    assert any(f"production: rolled back from {bad} to {good}" in text for text in deployments), deployments
 
 
 def test_deploy_past_its_deadline_after_going_live_is_rolled_back(airflow, releases, environments):

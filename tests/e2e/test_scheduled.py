@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
 from tradosphere_cicd.follow import follow
 from tradosphere_cicd.runs import LABEL_RUN, RunResources
 
-from .conftest import UPDATE_SCRIPT, git_head, push_branch
+from .conftest import CI_FAILURES_HOOK, SECURITY_HOOK, SLACK_BOT_TOKEN, TOOL, UPDATE_SCRIPT, git_head, push_branch
 
 pytestmark = pytest.mark.e2e
 
@@ -40,6 +41,22 @@ def alerts_about(stack_env, dag_id: str, task_id: str) -> list[dict]:
     return [entry for entry in entries if f"`{dag_id}`" in entry["text"] and f"`{task_id}`" in entry["text"]]
 
 
+def slack_messages_about(slack, dag_id: str, task_id: str) -> list:
+    """What the local Slack took for #ci-failures (its webhook) about one task of a DAG."""
+    return [
+        message
+        for message in slack.messages
+        if CI_FAILURES_HOOK in message.path and f"`{dag_id}`" in message.text and f"`{task_id}`" in message.text
+    ]
+
+
+def assert_no_secret_in_slack(slack) -> None:
+    for message in slack.messages:
+        raw = json.dumps(message.body)
+        for secret in (CI_FAILURES_HOOK, SECURITY_HOOK, SLACK_BOT_TOKEN):
+            assert secret not in raw, f"{secret!r} leaked into a Slack message"
+
+
 def commit_of(repository: Path, sha: str, format: str) -> str:
     return subprocess.run(
         ["git", "--git-dir", str(repository), "log", "-1", f"--format={format}", sha],
@@ -58,7 +75,7 @@ def with_update(script: str):
     return change
 
 
-def test_nightly_failure_stops_its_suite_and_tells_ci_failures(airflow, engine, repository, stack_env, tmp_path):
+def test_nightly_failure_stops_its_suite_and_tells_ci_failures(airflow, engine, repository, stack_env, slack, tmp_path):
     def break_integration_test(work: Path) -> None:
         spec = work / "apps" / "api" / "test" / "markets.int-spec.ts"
         broken = "it('fails in the night', () => expect(1).toBe(2));\n\ndescribe("
@@ -78,6 +95,12 @@ def test_nightly_failure_stops_its_suite_and_tells_ci_failures(airflow, engine, 
     alerts = alerts_about(stack_env, "nightly", "test_integration")
     assert [alert["target"] for alert in alerts] == ["#ci-failures"], alerts
     assert "1 failed" in alerts[0]["text"]  # jest's count, in the log tail
+    [message] = slack_messages_about(slack, "nightly", "test_integration")
+    run_link = f"{airflow.base_url}/dags/nightly/runs/{quote(run_id, safe='')}"
+    assert f"<{run_link}|" in message.text
+    assert f"<{run_link}/tasks/test_integration" in message.text
+    assert "`nightly/integration-failure`" in message.text
+    assert_no_secret_in_slack(slack)
     assert_nothing_left(engine, "nightly", run_id)
 
 
@@ -102,10 +125,17 @@ def test_dependency_update_that_passes_its_tests_is_pushed(airflow, engine, repo
     assert_nothing_left(engine, "dependency_update", run_id)
 
 
-def test_dependency_update_that_breaks_lint_is_not_pushed(airflow, engine, repository, stack_env, tmp_path):
+def test_dependency_update_that_breaks_lint_is_not_pushed_and_slack_down_loses_no_alert(
+    airflow, engine, repository, stack_env, slack, tmp_path
+):
     breaks = "printf '\\nconst unusedAfterUpdate = 1;\\n' >> apps/api/src/main.ts\n"
     before = push_branch(repository, tmp_path, "deps/breaking", with_update(breaks), base="develop")
-    run_id, state, tasks = run(airflow, "dependency_update", "deps/breaking")
+    slack.down()
+    try:
+        run_id, state, tasks = run(airflow, "dependency_update", "deps/breaking")
+    finally:
+        slack.up()
+    assert slack_messages_about(slack, "dependency_update", "lint_and_typecheck") == []
 
     assert state == "failed"
     assert tasks["update_dependencies"] == "success"
@@ -113,9 +143,14 @@ def test_dependency_update_that_breaks_lint_is_not_pushed(airflow, engine, repos
     assert tasks["push_update"] == "upstream_failed"
     assert git_head(repository, "deps/breaking") == before
     alerts = alerts_about(stack_env, "dependency_update", "lint_and_typecheck")
-    assert [alert["target"] for alert in alerts] == ["#ci-failures"], alerts
-    assert "unusedAfterUpdate" in alerts[0]["text"]
+    assert [(alert["target"], alert["status"]) for alert in alerts] == [("#ci-failures", "spooled")], alerts
     assert_nothing_left(engine, "dependency_update", run_id)
+
+    flushed = subprocess.run([str(TOOL), "alerts", "flush"], env=stack_env, capture_output=True, text=True)
+    assert flushed.returncode == 0, flushed.stderr
+    [message] = slack_messages_about(slack, "dependency_update", "lint_and_typecheck")
+    assert "unusedAfterUpdate" in message.text
+    assert_no_secret_in_slack(slack)
 
 
 def test_dependency_update_with_nothing_to_update_pushes_nothing(airflow, engine, repository, tmp_path):

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
-from tradosphere_cicd.pipeline import PROJECT_ROOT
+from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, PROJECT_ROOT
 
 DAG_FILES = sorted((PROJECT_ROOT / "dags").glob("*.py"))
 
@@ -231,3 +236,29 @@ def test_every_task_has_an_owner_no_retries_and_tells_ci_failures(dagbag, dag_id
         assert task.retries == 0, task.task_id
         callbacks = task.on_failure_callback
         assert task_failure_callback in (callbacks if isinstance(callbacks, list) else [callbacks]), task.task_id
+
+
+def test_a_schedule_added_to_the_pipeline_file_becomes_a_dag_and_a_removed_one_goes(tmp_path):
+    data = yaml.safe_load(DEFAULT_PIPELINE_FILE.read_text())
+    del data["schedules"]["nightly"]
+    data["schedules"]["weekly_e2e"] = {"cron": "0 4 * * 0", "branch": "main", "jobs": ["test_e2e"]}
+    pipeline_file = tmp_path / "pipeline.yaml"
+    pipeline_file.write_text(yaml.safe_dump(data))
+    script = (
+        "import json\n"
+        "from airflow.dag_processing.dagbag import DagBag\n"
+        f"bag = DagBag(dag_folder={str(PROJECT_ROOT / 'dags')!r})\n"
+        "print(json.dumps({'dags': sorted(bag.dags), 'errors': sorted(bag.import_errors)}))\n"
+    )
+    environment = {
+        **os.environ,
+        "TRADOSPHERE_PIPELINE_FILE": str(pipeline_file),
+        "PYTHONPATH": str(PROJECT_ROOT / "plugins"),
+    }
+    parsed = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True)
+
+    found = json.loads(parsed.stdout.strip().splitlines()[-1])
+    assert found["errors"] == []
+    assert "weekly_e2e" in found["dags"]
+    assert "nightly" not in found["dags"]
+    assert "dependency_update" in found["dags"]

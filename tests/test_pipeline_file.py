@@ -174,8 +174,28 @@ def test_shipped_pipeline_has_the_guides_jobs(pipeline):
         ),
         pytest.param(
             with_change("schedules.nightly.cron", "0 25 * * *"),
-            "broken.yaml: schedules.nightly.cron: '0 25 * * *' is not a cron expression",
+            "broken.yaml: schedules.nightly.cron: '0 25 * * *' is not a valid cron expression: a field is out of range",
             id="cron-hour-out-of-range",
+        ),
+        pytest.param(
+            with_change("schedules.nightly.cron", "0 2 31 2 *"),
+            "broken.yaml: schedules.nightly.cron: '0 2 31 2 *' never fires: no date matches it",
+            id="cron-never-fires",
+        ),
+        pytest.param(
+            with_change("schedules.nightly.branch", "main; rm -rf /"),
+            "broken.yaml: schedules.nightly.branch: 'main; rm -rf /' contains characters not allowed in a branch",
+            id="schedule-branch-with-metacharacters",
+        ),
+        pytest.param(
+            with_change("schedules.nightly.jobs", ["test_unit", "test_e2e", "test_unit"]),
+            "broken.yaml: schedules.nightly.jobs: test_unit listed more than once",
+            id="schedule-job-twice",
+        ),
+        pytest.param(
+            with_change("release.environments", ["staging", "staging", "production"]),
+            "broken.yaml: release.environments: staging listed more than once",
+            id="release-environment-twice",
         ),
         pytest.param(
             with_change("schedules.nightly.jobs", ["test_unit", "test_everything"]),
@@ -194,7 +214,8 @@ def test_shipped_pipeline_has_the_guides_jobs(pipeline):
         ),
         pytest.param(
             with_change("schedules.dependency_update.update.author", "ci@tradosphere"),
-            "broken.yaml: schedules.dependency_update.update.author: String should match pattern",
+            "broken.yaml: schedules.dependency_update.update.author: 'ci@tradosphere' is not an author: write it as "
+            "`Name <email>`",
             id="update-author-without-name",
         ),
     ],
@@ -245,6 +266,10 @@ def test_each_channel_names_its_slack_connection(pipeline):
     assert pipeline.channels.route("approvals").channel == "#deployments"
     with pytest.raises(PipelineError, match="the pipeline has no channel 'general' \\(channels: ci_failures, "):
         pipeline.channels.route("general")
+
+
+def test_cron_presets_are_accepted():
+    assert parse_pipeline(with_change("schedules.nightly.cron", "@daily")).schedule("nightly").cron == "@daily"
 
 
 def test_shipped_schedules_are_the_guides_nightly_and_weekly_update(pipeline):

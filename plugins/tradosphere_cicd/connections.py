@@ -18,7 +18,7 @@ import shlex
 import sys
 
 from tradosphere_cicd.bluegreen import DATABASE_NAME, DATABASE_USER, database_password, stack_prefix
-from tradosphere_cicd.pipeline import Pipeline, load_pipeline
+from tradosphere_cicd.pipeline import Pipeline, PipelineError, load_pipeline
 
 
 def variable_name(conn_id: str) -> str:
@@ -49,7 +49,12 @@ def default_connections(pipeline: Pipeline, environ: dict[str, str] | None = Non
 
 
 def main() -> int:
-    for name, value in default_connections(load_pipeline()).items():
+    try:
+        pipeline = load_pipeline()
+    except PipelineError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for name, value in default_connections(pipeline).items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
 

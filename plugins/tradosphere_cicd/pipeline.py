@@ -6,11 +6,12 @@ import functools
 import os
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 import yaml
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
@@ -267,6 +268,14 @@ class ReleasePlan(_Strict):
     environments: list[str] = Field(min_length=1)
     smoke_tests: SmokeTests | None = None
 
+    @field_validator("requires", "environments")
+    @classmethod
+    def _listed_once(cls, names: list[str]) -> list[str]:
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        return names
+
 
 class DependencyUpdate(_Strict):
     """What the dependency update runs on a checkout of its branch, and the commit it pushes when the tests pass."""
@@ -275,7 +284,23 @@ class DependencyUpdate(_Strict):
     memory: str = Field(default="2g", pattern=MEMORY_PATTERN)
     steps: list[Step] = Field(min_length=1)
     commit_message: str = Field(default="chore: update dependencies", min_length=1, max_length=200)
-    author: str = Field(default="TradoSphere CI <ci@tradosphere.invalid>", pattern=r"^[^<>]+ <[^<>@\s]+@[^<>\s]+>$")
+    author: str = "TradoSphere CI <ci@tradosphere.invalid>"
+
+    @field_validator("author")
+    @classmethod
+    def _author_is_name_and_email(cls, author: str) -> str:
+        if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", author):
+            raise ValueError(
+                f"{author!r} is not an author: write it as `Name <email>`, e.g. 'TradoSphere CI <ci@example.com>'"
+            )
+        return author
+
+    @field_validator("commit_message")
+    @classmethod
+    def _commit_message_is_one_line(cls, message: str) -> str:
+        if "\n" in message.strip():
+            raise ValueError("the commit message must be one line")
+        return message.strip()
 
 
 class Schedule(_Strict):
@@ -289,9 +314,37 @@ class Schedule(_Strict):
     @field_validator("cron")
     @classmethod
     def _cron_is_valid(cls, cron: str) -> str:
-        if len(cron.split()) != 5 or not croniter.is_valid(cron):
-            raise ValueError(f"{cron!r} is not a cron expression: give five fields, e.g. '0 2 * * *' for 2 AM UTC")
+        fields = cron.split()
+        if not (len(fields) == 5 or (len(fields) == 1 and cron.startswith("@"))):
+            raise ValueError(
+                f"{cron!r} is not a cron expression: give five fields (minute hour day month weekday, e.g. "
+                "'0 2 * * *' for 2 AM UTC) or a preset such as @daily"
+            )
+        if not croniter.is_valid(cron):
+            raise ValueError(f"{cron!r} is not a valid cron expression: a field is out of range or malformed")
+        try:
+            croniter(cron, datetime(2026, 1, 1)).get_next(datetime)
+        except CroniterBadDateError:
+            raise ValueError(f"{cron!r} never fires: no date matches it") from None
         return cron
+
+    @field_validator("branch")
+    @classmethod
+    def _branch_is_a_branch_name(cls, branch: str) -> str:
+        from tradosphere_cicd.revision import RevisionError, check_branch_name
+
+        try:
+            return check_branch_name(branch)
+        except RevisionError as error:
+            raise ValueError(str(error).replace("parameter 'branch' = ", "")) from None
+
+    @field_validator("jobs")
+    @classmethod
+    def _jobs_are_unique(cls, jobs: list[str]) -> list[str]:
+        repeated = sorted({job for job in jobs if jobs.count(job) > 1})
+        if repeated:
+            raise ValueError(f"{', '.join(repeated)} listed more than once")
+        return jobs
 
 
 class Pipeline(_Strict):

@@ -15,7 +15,7 @@ from tradosphere_cicd.budgets import pipeline_deadline
 from tradosphere_cicd.jobs import CHECKOUT, INSTALL
 from tradosphere_cicd.notifications import task_failure_callback
 from tradosphere_cicd.operators import JobOperator, SmokeTestsOperator, UpdateDependenciesOperator
-from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, load_pipeline
+from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, Pipeline, Schedule, load_pipeline
 from tradosphere_cicd.security import DependencyCheckOperator, NpmAuditOperator, SnykOperator
 
 START_DATE = datetime(2026, 1, 1)
@@ -64,7 +64,7 @@ def scheduled_workflow(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
         max_active_tasks=4,
         default_args=DEFAULT_ARGS,
         tags=["tradosphere", "scheduled"],
-        doc_md=doc_md,
+        doc_md=doc_md or _schedule_doc(name, schedule),
         # an update always starts from the branch head, which it pushes on top of: it takes no commit
         params=_revision_params(schedule.branch, with_commit=schedule.update is None),
     ) as dag:
@@ -81,6 +81,23 @@ def scheduled_workflow(name: str, pipeline_file: Path = DEFAULT_PIPELINE_FILE, d
         for leaf in leaves:
             leaf >> cleanup
     return dag
+
+
+def _schedule_doc(name: str, schedule: Schedule) -> str:
+    """What a scheduled workflow runs, in the words of its pipeline file, for the DAG's page in the UI."""
+    lines = [f"### {name}", "", f"Runs `{schedule.cron}` (UTC) on the head of `{schedule.branch}`."]
+    if schedule.update is not None:
+        steps = "; ".join(f"`{step.run.strip()}`" for step in schedule.update.steps)
+        lines += [
+            "",
+            f"**update_dependencies** runs {steps} on a checkout and commits what changed as "
+            f"`{schedule.update.commit_message}`. The jobs below run on the updated tree; **push_update** pushes the "
+            "commit to the branch only when they pass, and only while the branch is still where the update started. "
+            "With nothing to update, the run skips its jobs and pushes nothing.",
+        ]
+    lines += ["", "Jobs: " + ", ".join(f"`{job}`" for job in schedule.jobs) + ". A failure is told to #ci-failures."]
+    lines += ["", "Trigger it by hand with a **branch** to run it on another branch."]
+    return "\n".join(lines)
 
 
 def _revision_params(branch: str, with_commit: bool = True) -> dict[str, Param]:

@@ -25,6 +25,16 @@ def test_bad_commit_fails_first(monkeypatch):
         run_first_task("main", "HEAD~1")
 
 
+def test_a_commit_for_a_dag_that_takes_none_is_refused(monkeypatch):
+    class UpdateDag:
+        dag_id = "dependency_update"
+        params = {"branch": "develop"}
+
+    monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+    with pytest.raises(AirflowFailException, match=r"dependency_update takes no commit .* not commit 'abc1234'"):
+        resolve_revision.function(params={"branch": "develop", "commit": "abc1234"}, dag=UpdateDag())
+
+
 def test_unreachable_engine_names_docker_host_and_socket(monkeypatch):
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
     with pytest.raises(AirflowFailException) as raised:

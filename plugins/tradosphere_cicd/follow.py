@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         base_url, username, password = login_from_environment()
         api = AirflowApi(base_url, username, password)
         api.wait_for_dag(args.dag_id)
-        run_id = api.trigger(args.dag_id, {"branch": args.branch, "commit": args.commit})
+        conf = {"branch": args.branch, **({"commit": args.commit} if args.commit else {})}
+        run_id = api.trigger(args.dag_id, conf)
         print(f"Triggered {args.dag_id} run {run_id} on branch {args.branch}", file=sys.stdout)
         print(f"Watch it: {base_url}/dags/{args.dag_id}/runs/{run_id}", file=sys.stdout)
         state = follow(

@@ -20,7 +20,14 @@ log = logging.getLogger(__name__)
 def resolve_revision(**context: Any) -> dict[str, Any]:
     """Check the branch and commit parameters, reach the Docker engine, and pin the commit to build."""
     params = context["params"]
-    return _resolve(str(params.get("branch") or ""), str(params.get("commit") or ""))
+    commit = str(params.get("commit") or "")
+    dag = context.get("dag")
+    if commit and dag is not None and "commit" not in dag.params:
+        raise AirflowFailException(
+            f"{dag.dag_id} takes no commit (it always starts from the head of its branch): "
+            f"trigger it with a branch only, not commit {commit!r}"
+        )
+    return _resolve(str(params.get("branch") or ""), commit)
 
 
 @task(task_id=RESOLVE_TASK)

@@ -256,7 +256,6 @@ class UpdateDependenciesOperator(JobOperator):
 
     def __init__(self, *, schedule_name: str, pipeline_file: str = str(DEFAULT_PIPELINE_FILE), **kwargs: Any):
         spec = update_spec(load_pipeline(Path(pipeline_file)), schedule_name)
-        kwargs.setdefault("task_id", UPDATE)
         super().__init__(
             job_name=UPDATE, pipeline_file=pipeline_file, spec=spec, skip_on_exit_code=NOTHING_TO_UPDATE, **kwargs
         )

@@ -271,10 +271,7 @@ class ReleasePlan(_Strict):
     @field_validator("requires", "environments")
     @classmethod
     def _listed_once(cls, names: list[str]) -> list[str]:
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValueError(f"{', '.join(repeated)} listed more than once")
-        return names
+        return _listed_once(names)
 
 
 class DependencyUpdate(_Strict):
@@ -340,11 +337,8 @@ class Schedule(_Strict):
 
     @field_validator("jobs")
     @classmethod
-    def _jobs_are_unique(cls, jobs: list[str]) -> list[str]:
-        repeated = sorted({job for job in jobs if jobs.count(job) > 1})
-        if repeated:
-            raise ValueError(f"{', '.join(repeated)} listed more than once")
-        return jobs
+    def _jobs_listed_once(cls, jobs: list[str]) -> list[str]:
+        return _listed_once(jobs)
 
 
 class Pipeline(_Strict):
@@ -473,6 +467,14 @@ class Pipeline(_Strict):
         if "://" in url or url.startswith("git@") or os.path.isabs(url):
             return url
         return str(PROJECT_ROOT / url)
+
+
+def _listed_once(names: list[str]) -> list[str]:
+    """A list of names in which each name appears once; a repeated one is an error that names it."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise ValueError(f"{', '.join(repeated)} listed more than once")
+    return names
 
 
 def _check_image(images: dict[str, str], name: str, key: str) -> None:

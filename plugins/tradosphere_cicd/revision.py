@@ -156,13 +156,10 @@ def _refusal(porcelain: str, target: str) -> str | None:
 
 
 def _where(url: str, target: str) -> str:
-    completed = subprocess.run(
-        ["git", "ls-remote", url, target], capture_output=True, text=True, timeout=GIT_TIMEOUT_SECONDS, check=False
-    )
-    if completed.returncode != 0:
+    listed = _git_optional(["ls-remote", url, target])
+    if listed is None:
         return "where it is now could not be read"
-    head = completed.stdout.split()
-    return f"it is now at {head[0][:7]}" if head else "it no longer exists"
+    return f"it is now at {listed.split()[0][:7]}" if listed else "it no longer exists"
 
 
 def _file_checksum(mirror: Path, sha: str, path: str) -> str | None:

@@ -10,7 +10,8 @@ from airflow.sdk import task
 from airflow.sdk.exceptions import AirflowFailException
 
 from tradosphere_cicd import bluegreen, deployments, engine, notifications, revision, services, settings
-from tradosphere_cicd.operators import RESOLVE_TASK, run_resources
+from tradosphere_cicd.jobs import UPDATE, UPDATE_BUNDLE
+from tradosphere_cicd.operators import RESOLVE_TASK, revision_of, run_resources
 from tradosphere_cicd.pipeline import load_pipeline
 
 log = logging.getLogger(__name__)
@@ -109,9 +110,6 @@ def cleanup_run(**context: Any) -> list[str]:
 @task(task_id="push_update")
 def push_update(**context: Any) -> dict[str, Any]:
     """Push the tested dependency update to its branch, as a fast-forward from the commit the run started at."""
-    from tradosphere_cicd.jobs import UPDATE, UPDATE_BUNDLE
-    from tradosphere_cicd.operators import revision_of
-
     resolved = revision_of(context)
     bundle = run_resources(context).artifacts_dir(UPDATE, -1) / UPDATE_BUNDLE
     try:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -19,7 +21,9 @@ import yaml
 
 from slack_server import SlackServer
 from tradosphere_cicd.airflow_api import AirflowApi
+from tradosphere_cicd.follow import follow
 from tradosphere_cicd.pipeline import DEFAULT_PIPELINE_FILE, PROJECT_ROOT
+from tradosphere_cicd.runs import LABEL_RUN, RunResources
 
 TOOL = PROJECT_ROOT / "bin" / "tradosphere"
 PORT = int(os.environ.get("TRADOSPHERE_TEST_AIRFLOW_PORT", "8190"))
@@ -179,3 +183,20 @@ def environments(stack_env, airflow, engine) -> Iterator[dict[str, str]]:
         for name, environment in pipeline.environments.items():
             if environment.docker is not None:
                 DockerEnvironment(engine, name, environment, namespace=NAMESPACE).remove()
+
+
+def run_dag(api: AirflowApi, dag_id: str, conf: dict[str, Any], timeout: float) -> tuple[str, str, dict[str, str]]:
+    """Trigger a run, wait for its end; return the run id, its state and every task's state."""
+    run_id = api.trigger(dag_id, conf)
+    with open(Path("/dev/null"), "w") as quiet:
+        state = follow(api, dag_id, run_id, timeout, out=quiet)
+    return run_id, state, {task.label: task.state for task in api.task_states(dag_id, run_id)}
+
+
+def assert_nothing_left(engine: docker.DockerClient, dag_id: str, run_id: str) -> None:
+    """No container, network or workspace volume of the run is left on the engine."""
+    run = RunResources(dag_id, run_id)
+    time.sleep(1)
+    assert engine.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run.key}"}) == []
+    assert engine.networks.list(names=[run.network]) == []
+    assert [volume.name for volume in engine.volumes.list() if volume.name == run.workspace_volume] == []

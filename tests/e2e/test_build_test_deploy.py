@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tradosphere_cicd.follow import follow
-from tradosphere_cicd.runs import LABEL_RUN, RunResources, folder_name
+from tradosphere_cicd.runs import RunResources, folder_name
 
-from .conftest import git_head, push_branch
+from .conftest import assert_nothing_left, git_head, push_branch, run_dag
 from .test_deploy import serving, serving_or_nothing
 
 pytestmark = pytest.mark.e2e
@@ -21,20 +21,7 @@ APPROVAL_TIMEOUT = 1500
 
 
 def run_pipeline(api, branch: str, commit: str = "") -> tuple[str, str, dict[str, str]]:
-    """Trigger a run, wait for its end; return the run id, its state and every task's state."""
-    run_id = api.trigger(DAG_ID, {"branch": branch, "commit": commit})
-    with open(Path("/dev/null"), "w") as quiet:
-        state = follow(api, DAG_ID, run_id, RUN_TIMEOUT, out=quiet)
-    tasks = {task.label: task.state for task in api.task_states(DAG_ID, run_id)}
-    return run_id, state, tasks
-
-
-def assert_nothing_left(engine, run_id: str) -> None:
-    run = RunResources(DAG_ID, run_id)
-    time.sleep(1)
-    assert engine.containers.list(all=True, filters={"label": f"{LABEL_RUN}={run.key}"}) == []
-    assert engine.networks.list(names=[run.network]) == []
-    assert [volume.name for volume in engine.volumes.list() if volume.name == run.workspace_volume] == []
+    return run_dag(api, DAG_ID, {"branch": branch, "commit": commit}, RUN_TIMEOUT)
 
 
 def run_to_approval(api, branch: str = "main") -> str:
@@ -115,7 +102,7 @@ def test_good_commit_passes_every_stage_and_reaches_production(
     for image in ["tradosphere/frontend", "tradosphere/backend"]:
         tags = engine.images.get(f"{image}:{head}").tags
         assert f"{image}:latest" in tags
-    assert_nothing_left(engine, run_id)
+    assert_nothing_left(engine, DAG_ID, run_id)
 
 
 @pytest.mark.parametrize(
@@ -162,7 +149,7 @@ def test_lint_error_stops_the_pipeline_at_lint(airflow, engine, repository, tmp_
         assert tasks.get(task, "upstream_failed") == "upstream_failed", (task, tasks)
     log = airflow.task_log(DAG_ID, run_id, "lint_and_typecheck")
     assert "unusedVariable" in log
-    assert_nothing_left(engine, run_id)
+    assert_nothing_left(engine, DAG_ID, run_id)
 
 
 def test_failing_integration_test_removes_its_services(airflow, engine, repository, tmp_path):
@@ -183,7 +170,7 @@ def test_failing_integration_test_removes_its_services(airflow, engine, reposito
     run = RunResources(DAG_ID, run_id)
     assert engine.containers.list(all=True, filters={"name": run.container("service-postgres")}) == []
     assert engine.containers.list(all=True, filters={"name": run.container("service-redis")}) == []
-    assert_nothing_left(engine, run_id)
+    assert_nothing_left(engine, DAG_ID, run_id)
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,17 @@ from urllib.parse import quote
 
 import pytest
 
-from tradosphere_cicd.follow import follow
-from tradosphere_cicd.runs import LABEL_RUN, RunResources
-
-from .conftest import CI_FAILURES_HOOK, SECURITY_HOOK, SLACK_BOT_TOKEN, TOOL, UPDATE_SCRIPT, git_head, push_branch
+from .conftest import (
+    CI_FAILURES_HOOK,
+    SECURITY_HOOK,
+    SLACK_BOT_TOKEN,
+    TOOL,
+    UPDATE_SCRIPT,
+    assert_nothing_left,
+    git_head,
+    push_branch,
+    run_dag,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -22,17 +29,7 @@ UPDATE_AUTHOR = "TradoSphere CI <ci@tradosphere.invalid>"
 
 
 def run(api, dag_id: str, branch: str) -> tuple[str, str, dict[str, str]]:
-    run_id = api.trigger(dag_id, {"branch": branch, "commit": ""})
-    with open(Path("/dev/null"), "w") as quiet:
-        state = follow(api, dag_id, run_id, RUN_TIMEOUT, out=quiet)
-    return run_id, state, {task.label: task.state for task in api.task_states(dag_id, run_id)}
-
-
-def assert_nothing_left(engine, dag_id: str, run_id: str) -> None:
-    resources = RunResources(dag_id, run_id)
-    assert engine.containers.list(all=True, filters={"label": f"{LABEL_RUN}={resources.key}"}) == []
-    assert engine.networks.list(names=[resources.network]) == []
-    assert resources.workspace_volume not in [volume.name for volume in engine.volumes.list()]
+    return run_dag(api, dag_id, {"branch": branch, "commit": ""}, RUN_TIMEOUT)
 
 
 def alerts_about(stack_env, dag_id: str, task_id: str) -> list[dict]:
